@@ -1,0 +1,7 @@
+#include "app/commands.hpp"
+
+namespace optguard::app {
+void register_commands(CLI::App& app, Services& services) {
+  register_core_commands(app, services);
+}
+}  // namespace optguard::app

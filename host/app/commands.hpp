@@ -1,0 +1,12 @@
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include "app/services.hpp"
+
+namespace optguard::app {
+// Every subcommand of `optguard`, registered in one place (commands.cpp).
+void register_commands(CLI::App& app, Services& services);
+
+// One function per feature, each in its own commands_<feature>.cpp.
+void register_core_commands(CLI::App& app, Services& services);
+}  // namespace optguard::app

@@ -1,0 +1,7 @@
+#include "app/messages.hpp"
+
+namespace optguard::app {
+void register_messages(protocol::Router& router, Services& services) {
+  register_core_messages(router, services);
+}
+}  // namespace optguard::app

@@ -1,0 +1,30 @@
+// hello and ping: the handshake every client starts with.
+#include <nlohmann/json.hpp>
+
+#include "app/messages.hpp"
+#include "optguard/version.hpp"
+#include "protocol/limits.hpp"
+
+namespace optguard::app {
+
+void register_core_messages(protocol::Router& router, Services& /*services*/) {
+  router.add({"hello", "protocol version, host version, capabilities and the caller",
+              [&router](const protocol::Json& /*req*/, protocol::RequestContext& ctx) {
+                return protocol::Json{
+                    {"protocol", protocol::kProtocolVersion},
+                    {"host", kHostVersion},
+                    {"capabilities", router.types()},
+                    {"max_reply_bytes", protocol::kMaxReplyBytes},
+                    {"caller",
+                     {{"browser", ctx.caller.browser}, {"origin", ctx.caller.origin}}},
+                };
+              }});
+  router.add({"ping", "liveness check; echoes `data` if given",
+              [](const protocol::Json& req, protocol::RequestContext& /*ctx*/) {
+                protocol::Json result{{"pong", true}};
+                if (const auto it = req.find("data"); it != req.end()) result["data"] = *it;
+                return result;
+              }});
+}
+
+}  // namespace optguard::app

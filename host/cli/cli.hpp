@@ -1,0 +1,22 @@
+#pragma once
+// The `optguard` command line: CLI11 subcommands (each gets --help for free).
+// A feature adds a subcommand with one add_command call in its host/app/commands_*.cpp.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+namespace optguard::cli {
+
+// A subcommand's body returns the process exit code. It may throw optguard::Error:
+// that prints "optguard: <message>" on stderr and exits 1.
+using CommandBody = std::function<int()>;
+
+// Adds `name` under `parent`; the body runs after parsing when the subcommand was named.
+CLI::App* add_command(CLI::App& parent, const std::string& name, const std::string& description,
+                      CommandBody body);
+
+// Parses argv and runs the chosen command; returns the exit code.
+int run(CLI::App& app, int argc, char** argv);
+
+}  // namespace optguard::cli
