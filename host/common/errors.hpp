@@ -25,7 +25,15 @@ namespace optguard {
   X(internal, "an unexpected failure inside the host (a bug: please report it)")      \
   X(io_error, "a file could not be read or written")                                  \
   X(not_found, "the thing asked for does not exist")                                  \
-  X(unsafe_permissions, "a file or folder is readable or writable by other users")
+  X(unsafe_permissions, "a file or folder is readable or writable by other users")          \
+  X(key_missing, "the ledger exists but its key file is missing")                       \
+  X(wrong_key, "the key file does not belong to this ledger")                           \
+  X(wrong_passphrase, "the passphrase does not unlock the ledger key")                  \
+  X(passphrase_required, "the ledger key is passphrase-protected and no passphrase was given") \
+  X(ledger_corrupt, "the ledger database is damaged or not a ledger")                   \
+  X(ledger_too_new, "the ledger was written by a newer optguard")                       \
+  X(disk_full, "the disk (or the file size limit) is full")                             \
+  X(read_only, "the ledger cannot be written (read-only file, folder or disk)")
 
 enum class ErrorCode {
 #define OPTGUARD_X(name, text) name,
