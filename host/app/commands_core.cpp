@@ -16,20 +16,23 @@ namespace optguard::app {
 
 void register_core_commands(CLI::App& app, Services& services) {
   auto json = std::make_shared<bool>(false);
-  cli::add_command(app, "version", "Print the host version, protocol version and libraries", [json] {
-    if (*json) {
-      std::cout << nlohmann::json{{"version", kHostVersion},
-                                  {"protocol", protocol::kProtocolVersion},
-                                  {"sqlite", sqlite3_libversion()},
-                                  {"libsodium", sodium_version_string()},
-                                  {"libpsl", psl_get_version()}}
-                       .dump()
-                << '\n';
-    } else {
-      std::cout << "optguard " << kHostVersion << " (protocol " << protocol::kProtocolVersion << ")\n";
-    }
-    return 0;
-  })->add_flag("--json", *json, "Print as JSON");
+  cli::add_command(app, "version", "Print the host version, protocol version and libraries",
+                   [json] {
+                     if (*json) {
+                       std::cout << nlohmann::json{{"version", kHostVersion},
+                                                   {"protocol", protocol::kProtocolVersion},
+                                                   {"sqlite", sqlite3_libversion()},
+                                                   {"libsodium", sodium_version_string()},
+                                                   {"libpsl", psl_get_version()}}
+                                        .dump()
+                                 << '\n';
+                     } else {
+                       std::cout << "optguard " << kHostVersion << " (protocol "
+                                 << protocol::kProtocolVersion << ")\n";
+                     }
+                     return 0;
+                   })
+      ->add_flag("--json", *json, "Print as JSON");
 
   auto max_frame = std::make_shared<std::size_t>(protocol::Limits{}.max_request_bytes);
   auto* serve_cmd = cli::add_command(
@@ -46,8 +49,10 @@ void register_core_commands(CLI::App& app, Services& services) {
   cli::add_command(app, "doctor", "Check the installation and say how to fix what is broken",
                    [&services, doctor_json] {
                      const auto findings = run_doctor(services);
-                     if (*doctor_json) std::cout << to_json(findings).dump(2) << '\n';
-                     else std::cout << to_text(findings);
+                     if (*doctor_json)
+                       std::cout << to_json(findings).dump(2) << '\n';
+                     else
+                       std::cout << to_text(findings);
                      return any_failed(findings) ? 1 : 0;
                    })
       ->add_flag("--json", *doctor_json, "Print as JSON");

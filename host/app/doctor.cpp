@@ -3,7 +3,6 @@
 #include <libpsl.h>
 #include <sodium.h>
 #include <sqlite3.h>
-
 #include <sys/stat.h>
 
 #include <ctime>
@@ -86,7 +85,8 @@ std::vector<Finding> check_home(Services& services) {
   std::error_code ec;
   if (!fs::exists(loc.path, ec)) {
     return {{"home", Status::info,
-             loc.path.string() + " (from " + loc.source + ") does not exist yet; it is created owner-only on first use",
+             loc.path.string() + " (from " + loc.source +
+                 ") does not exist yet; it is created owner-only on first use",
              ""}};
   }
   const auto st = fs::status(loc.path, ec);
@@ -97,16 +97,21 @@ std::vector<Finding> check_home(Services& services) {
   const auto others = fs::perms::group_all | fs::perms::others_all;
   if ((st.permissions() & others) != fs::perms::none) {
     return {{"home", Status::fail,
-             loc.path.string() + " has mode " + mode_string(st.permissions()) + ": other users can reach it",
+             loc.path.string() + " has mode " + mode_string(st.permissions()) +
+                 ": other users can reach it",
              "chmod 700 '" + loc.path.string() + "'"}};
   }
-  return {{"home", Status::ok, loc.path.string() + " (from " + loc.source + "), mode " + mode_string(st.permissions()), ""}};
+  return {{"home", Status::ok,
+           loc.path.string() + " (from " + loc.source + "), mode " + mode_string(st.permissions()),
+           ""}};
 }
 
 std::vector<Finding> check_dependencies(Services& /*services*/) {
   std::vector<Finding> out;
-  out.push_back({"dependency:sqlite", Status::ok, std::string("SQLite ") + sqlite3_libversion(), ""});
-  out.push_back({"dependency:libsodium", Status::ok, std::string("libsodium ") + sodium_version_string(), ""});
+  out.push_back(
+      {"dependency:sqlite", Status::ok, std::string("SQLite ") + sqlite3_libversion(), ""});
+  out.push_back({"dependency:libsodium", Status::ok,
+                 std::string("libsodium ") + sodium_version_string(), ""});
   std::string psl = std::string("libpsl ") + psl_get_version() + ", built-in list of " +
                     date_of(psl_builtin_file_time());
   const char* dist = psl_dist_filename();

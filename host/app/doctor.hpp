@@ -3,10 +3,9 @@
 // fix. Features add checks in doctor.cpp's one table.
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "app/services.hpp"
 
@@ -15,7 +14,7 @@ namespace optguard::app {
 enum class Status { ok, info, warn, fail };
 
 struct Finding {
-  std::string check;   // e.g. "home", "dependencies", "browser:chromium"
+  std::string check;  // e.g. "home", "dependencies", "browser:chromium"
   Status status = Status::ok;
   std::string detail;  // what was found
   std::string fix;     // the exact command or step that fixes it (empty when ok)

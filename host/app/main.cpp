@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   init_process();
   try {
     app::Services services(locate_home());
-    if (const auto caller = app::browser_launch(std::span<char* const>(argv, static_cast<std::size_t>(argc)))) {
+    if (const auto caller =
+            app::browser_launch(std::span<char* const>(argv, static_cast<std::size_t>(argc)))) {
       return app::serve(services, *caller, protocol::Limits{});
     }
     CLI::App cli{"optguard: makes the web respect your \"don't track me\" choices, and proves it"};

@@ -15,8 +15,7 @@ void register_core_messages(protocol::Router& router, Services& /*services*/) {
                     {"host", kHostVersion},
                     {"capabilities", router.types()},
                     {"max_reply_bytes", protocol::kMaxReplyBytes},
-                    {"caller",
-                     {{"browser", ctx.caller.browser}, {"origin", ctx.caller.origin}}},
+                    {"caller", {{"browser", ctx.caller.browser}, {"origin", ctx.caller.origin}}},
                 };
               }});
   router.add({"ping", "liveness check; echoes `data` if given",

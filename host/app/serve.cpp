@@ -17,11 +17,13 @@ namespace {
 class FrameFd {
  public:
   FrameFd() : fd_(::dup(STDOUT_FILENO)) {
-    if (fd_ < 0) throw Error(ErrorCode::io_error, std::string("dup(stdout): ") + std::strerror(errno));
+    if (fd_ < 0)
+      throw Error(ErrorCode::io_error, std::string("dup(stdout): ") + std::strerror(errno));
     // From here on, a stray write to fd 1 (a library printing, a stray std::cout) lands on
     // stderr instead of corrupting the frame stream.
     if (::dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
-      throw Error(ErrorCode::io_error, std::string("dup2(stderr, stdout): ") + std::strerror(errno));
+      throw Error(ErrorCode::io_error,
+                  std::string("dup2(stderr, stdout): ") + std::strerror(errno));
     }
   }
   ~FrameFd() { ::close(fd_); }

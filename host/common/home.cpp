@@ -19,7 +19,8 @@ HomeLocation locate_home() {
   }
   const char* home = std::getenv("HOME");
   if (home == nullptr || *home == '\0') {
-    throw Error(ErrorCode::io_error, "neither OPTGUARD_HOME nor HOME is set: cannot find the optguard home");
+    throw Error(ErrorCode::io_error,
+                "neither OPTGUARD_HOME nor HOME is set: cannot find the optguard home");
   }
 #ifdef __APPLE__
   return {fs::path(home) / "Library" / "Application Support" / "optguard", "default"};
@@ -41,9 +42,11 @@ fs::path ensure_home(const HomeLocation& home) {
   std::error_code ec;
   if (!fs::exists(home.path, ec)) {
     fs::create_directories(home.path, ec);
-    if (ec) throw Error(ErrorCode::io_error, "cannot create " + home.path.string() + ": " + ec.message());
+    if (ec)
+      throw Error(ErrorCode::io_error, "cannot create " + home.path.string() + ": " + ec.message());
     fs::permissions(home.path, fs::perms::owner_all, fs::perm_options::replace, ec);
-    if (ec) throw Error(ErrorCode::io_error, "cannot chmod " + home.path.string() + ": " + ec.message());
+    if (ec)
+      throw Error(ErrorCode::io_error, "cannot chmod " + home.path.string() + ": " + ec.message());
   }
   const auto st = fs::status(home.path, ec);
   if (ec || !fs::is_directory(st)) {
@@ -53,7 +56,8 @@ fs::path ensure_home(const HomeLocation& home) {
   if ((st.permissions() & others) != fs::perms::none) {
     throw Error(ErrorCode::unsafe_permissions,
                 home.path.string() + " has mode " + mode_string(st.permissions()) +
-                    ": other users could read your ledger. Fix: chmod 700 '" + home.path.string() + "'");
+                    ": other users could read your ledger. Fix: chmod 700 '" + home.path.string() +
+                    "'");
   }
   return home.path;
 }

@@ -26,19 +26,31 @@ std::string_view level_name(Level l) {
 }
 }  // namespace
 
-void set_level(Level l) { g_level.store(l); }
-Level level() { return g_level.load(); }
-bool enabled(Level l) { return static_cast<int>(l) <= static_cast<int>(g_level.load()); }
+void set_level(Level l) {
+  g_level.store(l);
+}
+Level level() {
+  return g_level.load();
+}
+bool enabled(Level l) {
+  return static_cast<int>(l) <= static_cast<int>(g_level.load());
+}
 
 void init_from_env() {
   const char* v = std::getenv("OPTGUARD_LOG");
   if (v == nullptr || *v == '\0') return;
   const std::string_view s{v};
-  if (s == "error") set_level(Level::error);
-  else if (s == "warn") set_level(Level::warn);
-  else if (s == "info") set_level(Level::info);
-  else if (s == "debug") set_level(Level::debug);
-  else write(Level::warn, std::string("OPTGUARD_LOG=") + v + " is not one of error, warn, info, debug");
+  if (s == "error")
+    set_level(Level::error);
+  else if (s == "warn")
+    set_level(Level::warn);
+  else if (s == "info")
+    set_level(Level::info);
+  else if (s == "debug")
+    set_level(Level::debug);
+  else
+    write(Level::warn,
+          std::string("OPTGUARD_LOG=") + v + " is not one of error, warn, info, debug");
 }
 
 void write(Level l, std::string_view message) {

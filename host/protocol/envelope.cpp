@@ -9,9 +9,12 @@ int nesting_depth(std::string_view text, int limit) {
   bool escaped = false;
   for (const char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     switch (c) {
@@ -37,7 +40,8 @@ int nesting_depth(std::string_view text, int limit) {
 }
 
 Json parse_message(std::string_view body, const Limits& limits) {
-  if (body.empty()) throw Error(ErrorCode::empty_frame, "the frame has length 0: expected a JSON object");
+  if (body.empty())
+    throw Error(ErrorCode::empty_frame, "the frame has length 0: expected a JSON object");
   // Refuse deep nesting before the parser sees it: bounded work and memory per frame.
   if (nesting_depth(body, limits.max_depth) > limits.max_depth) {
     throw Error(ErrorCode::too_deep,
@@ -62,9 +66,10 @@ Json make_ok(const Json& id, Json result) {
 }
 
 Json make_error(const Json& id, ErrorCode code, std::string_view message) {
-  return Json{{"id", id},
-              {"ok", false},
-              {"error", {{"code", std::string(code_name(code))}, {"message", std::string(message)}}}};
+  return Json{
+      {"id", id},
+      {"ok", false},
+      {"error", {{"code", std::string(code_name(code))}, {"message", std::string(message)}}}};
 }
 
 std::string serialize(const Json& message) {

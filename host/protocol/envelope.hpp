@@ -1,8 +1,8 @@
 #pragma once
 // The message envelope (DESIGN.md "Protocol"):
 //   request  {"id": …, "type": "…", …params}
-//   reply    {"id": …, "ok": true, "result": …} | {"id": …, "ok": false, "error": {"code", "message"}}
-//   event    {"event": "…", …}  (host -> browser, unsolicited)
+//   reply    {"id": …, "ok": true, "result": …} | {"id": …, "ok": false, "error": {"code",
+//   "message"}} event    {"event": "…", …}  (host -> browser, unsolicited)
 
 #include <nlohmann/json.hpp>
 #include <string>

@@ -7,7 +7,8 @@
 namespace optguard::protocol {
 
 void Router::add(MessageSpec spec) {
-  if (spec.type.empty() || !spec.handler) throw std::logic_error("a message needs a type and a handler");
+  if (spec.type.empty() || !spec.handler)
+    throw std::logic_error("a message needs a type and a handler");
   const std::string type = spec.type;
   if (!specs_.emplace(type, std::move(spec)).second) {
     throw std::logic_error("message type registered twice: " + type);
@@ -24,9 +25,11 @@ std::vector<std::string> Router::types() const {
 Json Router::dispatch(const Json& request, RequestContext& ctx) const {
   const auto id_it = request.find("id");
   const Json id = id_it == request.end() ? Json(nullptr) : *id_it;
-  if (id_it == request.end() || !(id.is_string() || id.is_number_integer() || id.is_number_unsigned())) {
-    return make_error(id_it != request.end() && (id.is_string() || id.is_number()) ? id : Json(nullptr),
-                      ErrorCode::bad_request, "a request needs an `id` that is a string or an integer");
+  if (id_it == request.end() ||
+      !(id.is_string() || id.is_number_integer() || id.is_number_unsigned())) {
+    return make_error(
+        id_it != request.end() && (id.is_string() || id.is_number()) ? id : Json(nullptr),
+        ErrorCode::bad_request, "a request needs an `id` that is a string or an integer");
   }
   const auto type_it = request.find("type");
   if (type_it == request.end() || !type_it->is_string()) {

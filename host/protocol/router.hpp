@@ -15,9 +15,9 @@ namespace optguard::protocol {
 
 // Who is on the other end, as the browser named it when it started the host.
 struct Caller {
-  std::string browser;  // "chromium" (Chrome, Edge, Brave, …), "firefox", or "cli"
-  std::string origin;   // chrome-extension://ID/ for Chromium, the add-on id for Firefox
-  std::string manifest; // Firefox passes the path of the host manifest it used
+  std::string browser;   // "chromium" (Chrome, Edge, Brave, …), "firefox", or "cli"
+  std::string origin;    // chrome-extension://ID/ for Chromium, the add-on id for Firefox
+  std::string manifest;  // Firefox passes the path of the host manifest it used
 };
 
 // Unsolicited host -> browser messages ({"event": …}); a no-op where nobody listens.

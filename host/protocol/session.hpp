@@ -10,10 +10,10 @@ namespace optguard::protocol {
 
 // Process exit codes of a session, documented in docs/protocol.md.
 enum SessionExit : int {
-  kExitClean = 0,         // the browser closed the port between frames
-  kExitTruncated = 1,     // EOF inside a length prefix or a body
-  kExitUntrusted = 3,     // a length too large to skip: the stream cannot be trusted
-  kExitWriteFailed = 4,   // the reply could not be written (the browser is gone)
+  kExitClean = 0,        // the browser closed the port between frames
+  kExitTruncated = 1,    // EOF inside a length prefix or a body
+  kExitUntrusted = 3,    // a length too large to skip: the stream cannot be trusted
+  kExitWriteFailed = 4,  // the reply could not be written (the browser is gone)
 };
 
 class Session final : public EventSink {

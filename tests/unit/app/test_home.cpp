@@ -1,9 +1,10 @@
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string>
-#include <unistd.h>
 
 #include "common/errors.hpp"
 #include "common/home.hpp"
@@ -17,12 +18,16 @@ struct EnvGuard {
   std::optional<std::string> old;
   EnvGuard(std::string n, const char* value) : name(std::move(n)) {
     if (const char* v = std::getenv(name.c_str())) old = v;
-    if (value != nullptr) ::setenv(name.c_str(), value, 1);
-    else ::unsetenv(name.c_str());
+    if (value != nullptr)
+      ::setenv(name.c_str(), value, 1);
+    else
+      ::unsetenv(name.c_str());
   }
   ~EnvGuard() {
-    if (old) ::setenv(name.c_str(), old->c_str(), 1);
-    else ::unsetenv(name.c_str());
+    if (old)
+      ::setenv(name.c_str(), old->c_str(), 1);
+    else
+      ::unsetenv(name.c_str());
   }
 };
 }  // namespace

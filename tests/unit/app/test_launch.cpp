@@ -23,8 +23,9 @@ TEST_CASE("Chrome's launch: the caller origin", "[launch]") {
 }
 
 TEST_CASE("Firefox's launch: manifest path and add-on id", "[launch]") {
-  const auto c = launch({"/opt/optguard", "/home/u/.mozilla/native-messaging-hosts/org.optguard.host.json",
-                         "optguard@optguard.org"});
+  const auto c =
+      launch({"/opt/optguard", "/home/u/.mozilla/native-messaging-hosts/org.optguard.host.json",
+              "optguard@optguard.org"});
   REQUIRE(c);
   CHECK(c->browser == "firefox");
   CHECK(c->origin == "optguard@optguard.org");

@@ -29,9 +29,9 @@ TEST_CASE("parse_message errors", "[envelope]") {
   CHECK(code_of("[1,2]") == ErrorCode::not_an_object);
   CHECK(code_of("42") == ErrorCode::not_an_object);
   CHECK(code_of("\"str\"") == ErrorCode::not_an_object);
-  CHECK(code_of("{\"s\":\"\xff\xfe\"}") == ErrorCode::bad_json);       // invalid UTF-8
-  CHECK(code_of("{\"s\":\"\xc3\"}") == ErrorCode::bad_json);           // truncated sequence
-  CHECK(code_of(R"({"s":"\ud800"})") == ErrorCode::bad_json);          // lone surrogate
+  CHECK(code_of("{\"s\":\"\xff\xfe\"}") == ErrorCode::bad_json);  // invalid UTF-8
+  CHECK(code_of("{\"s\":\"\xc3\"}") == ErrorCode::bad_json);      // truncated sequence
+  CHECK(code_of(R"({"s":"\ud800"})") == ErrorCode::bad_json);     // lone surrogate
   Limits shallow;
   shallow.max_depth = 4;
   CHECK(code_of(R"({"a":[[[[1]]]]})", shallow) == ErrorCode::too_deep);
@@ -45,7 +45,8 @@ TEST_CASE("nesting depth ignores brackets inside strings", "[envelope]") {
 }
 
 TEST_CASE("serialize replaces invalid UTF-8 instead of failing", "[envelope]") {
-  const Json j{{"s", std::string("a\xff" "b")}};
+  const Json j{{"s", std::string("a\xff"
+                                 "b")}};
   const auto text = serialize(j);
   CHECK(text.find("\xff") == std::string::npos);
   CHECK_NOTHROW(Json::parse(text));

@@ -12,9 +12,8 @@ Router make_router() {
   r.add({"echo", "echo", [](const Json& req, RequestContext&) {
            return Json{{"text", params::require_string(req, "text")}};
          }});
-  r.add({"boom", "throws", [](const Json&, RequestContext&) -> Json {
-           throw std::runtime_error("kaput");
-         }});
+  r.add({"boom", "throws",
+         [](const Json&, RequestContext&) -> Json { throw std::runtime_error("kaput"); }});
   r.add({"wrongtype", "reads a param with the wrong JSON type",
          [](const Json& req, RequestContext&) { return Json(req.at("n").get<int>()); }});
   return r;

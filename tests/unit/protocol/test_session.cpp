@@ -61,12 +61,12 @@ TEST_CASE("session: EOF inside the length or body exits non-zero", "[session]") 
 
 TEST_CASE("session: bad frames get an error reply and the next frame is served", "[session]") {
   std::string input;
-  input += length_only(0);                                // empty
-  input += frame_of("{bad json");                         // malformed
-  input += frame_of("[1,2,3]");                           // not an object
-  input += frame_of("{\"id\":9,\"s\":\"\xff\"}");         // invalid UTF-8
+  input += length_only(0);                                           // empty
+  input += frame_of("{bad json");                                    // malformed
+  input += frame_of("[1,2,3]");                                      // not an object
+  input += frame_of("{\"id\":9,\"s\":\"\xff\"}");                    // invalid UTF-8
   input += frame_of(std::string(100, '[') + std::string(100, ']'));  // too deep
-  input += frame_of(R"({"id":2,"type":"nope"})");         // unknown type
+  input += frame_of(R"({"id":2,"type":"nope"})");                    // unknown type
   input += frame_of(R"({"id":3,"type":"ping"})");
   const auto run = run_session(input);
   CHECK(run.exit_code == kExitClean);
@@ -85,7 +85,8 @@ TEST_CASE("session: bad frames get an error reply and the next frame is served",
 TEST_CASE("session: an over-cap frame gets frame_too_large, then serving goes on", "[session]") {
   Limits limits;
   limits.max_request_bytes = 64;
-  const auto run = run_session(frame_of(std::string(1000, ' ')) + frame_of(R"({"id":1,"type":"ping"})"), limits);
+  const auto run =
+      run_session(frame_of(std::string(1000, ' ')) + frame_of(R"({"id":1,"type":"ping"})"), limits);
   CHECK(run.exit_code == kExitClean);
   REQUIRE(run.replies.size() == 2);
   CHECK(run.replies[0]["error"]["code"] == "frame_too_large");
@@ -97,7 +98,8 @@ TEST_CASE("session: an untrustable length ends the session cleanly", "[session]"
   Limits limits;
   limits.max_request_bytes = 64;
   limits.max_skip_bytes = 128;
-  const auto run = run_session(length_only(0x7FFFFFFF) + frame_of(R"({"id":1,"type":"ping"})"), limits);
+  const auto run =
+      run_session(length_only(0x7FFFFFFF) + frame_of(R"({"id":1,"type":"ping"})"), limits);
   CHECK(run.exit_code == kExitUntrusted);
   CHECK(run.replies.empty());
 }
