@@ -33,7 +33,8 @@ std::string Session::reply_to(std::string_view body) {
     text = serialize(make_error(reply.value("id", Json(nullptr)), ErrorCode::reply_too_large,
                                 "the reply would be " + std::to_string(text.size()) +
                                     " bytes; the browser accepts at most " +
-                                    std::to_string(limits_.max_reply_bytes) + ": ask for a smaller page"));
+                                    std::to_string(limits_.max_reply_bytes) +
+                                    ": ask for a smaller page"));
   }
   return text;
 }
@@ -41,7 +42,8 @@ std::string Session::reply_to(std::string_view body) {
 void Session::send(const Json& message) {
   std::string text = serialize(message);
   if (text.size() > limits_.max_reply_bytes) {
-    log::error("dropped an event of " + std::to_string(text.size()) + " bytes (over the reply cap)");
+    log::error("dropped an event of " + std::to_string(text.size()) +
+               " bytes (over the reply cap)");
     return;
   }
   if (out_broken_) return;
@@ -53,7 +55,9 @@ void Session::send(const Json& message) {
   }
 }
 
-void Session::emit(const Json& event) { send(event); }
+void Session::emit(const Json& event) {
+  send(event);
+}
 
 int Session::run() {
   log::info("session started for " + (caller_.origin.empty() ? caller_.browser : caller_.origin));
@@ -88,6 +92,10 @@ int Session::run() {
         break;
       case ReadStatus::frame: {
         const std::string reply = reply_to(frame.body);
+        if (log::enabled(log::Level::debug)) {
+          log::debug("request of " + std::to_string(frame.body.size()) + " bytes, reply of " +
+                     std::to_string(reply.size()) + " bytes");
+        }
         try {
           write_frame(out_, reply);
         } catch (const std::exception& e) {
