@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { describe } from 'node:test';
+import { describe, before, after } from 'node:test';
 import { browsersToRun, browserAvailable } from './browsers.mjs';
 import { REPO } from './hosts.mjs';
 
@@ -27,4 +27,37 @@ export async function screenshot(page, name) {
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * Per-browser fixture for a describe block: a local server, a fresh host home (unless
+ * host: false), the browser with the extension, and the control page, ready.
+ * Returns an object whose fields are filled in before() and torn down in after().
+ */
+export function useSession(name, { host = true, bench = false } = {}) {
+  const ctx = { name, server: null, home: null, browser: null, ext: null, rules: null, ready: null };
+  before(async () => {
+    const { ensureRulesets, HostHome } = await import('./nativehost.mjs');
+    const { launchBrowser } = await import('./browsers.mjs');
+    const { ExtensionControl } = await import('./extension.mjs');
+    const { startServer } = await import('./server.mjs');
+    const { allHosts } = await import('./hosts.mjs');
+    ctx.rules = ensureRulesets();
+    ctx.server = await startServer();
+    ctx.home = new HostHome();
+    ctx.browser = await launchBrowser(name, { host: host ? ctx.home : null, hosts: allHosts({ bench }) });
+    ctx.ext = await ExtensionControl.open(ctx.browser);
+    ctx.ready = await ctx.ext.waitReady({ host });
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.stop();
+    ctx.home?.cleanup();
+  });
+  return ctx;
+}
+
+/** Skip reason for tests that need the compiled static rulesets, or false. */
+export function needsRules(ctx) {
+  return ctx.rules && !ctx.rules.ok ? ctx.rules.reason : false;
 }
