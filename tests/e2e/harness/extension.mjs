@@ -91,6 +91,7 @@ export class ExtensionControl {
   /** Opens the popup page about a tab (as the toolbar button would) and waits for its render. */
   async openPopup(tabId) {
     const page = await this.session.extensionPage(`popup/popup.html?tab=${tabId}`);
+    await page.setViewport({ width: 380, height: 640 }).catch(() => {});
     await waitUntil(() => page.evaluate(() => document.body.dataset.ready === 'true'), { what: 'popup rendered' });
     return page;
   }

@@ -103,6 +103,8 @@ export class HostHome {
       [
         '#!/bin/sh',
         '# Started by the browser as the native host: record our pid, then become the real host.',
+        '# While the "hold" file exists the host "fails to start" (tests of a host outage).',
+        `if [ -e ${q(path.join(this.root, 'hold'))} ]; then echo "held by the test" >&2; exit 1; fi`,
         `echo $$ >> ${q(this.pidFile)}`,
         `export OPTGUARD_HOME=${q(this.home)}`,
         `export OPTGUARD_LOG=\${OPTGUARD_LOG:-info}`,
@@ -143,6 +145,20 @@ export class HostHome {
         allowed_extensions: [IDS.firefox_id],
       }),
     );
+  }
+
+  /** While held, the wrapper exits at once instead of starting the host. */
+  hold(on) {
+    const f = path.join(this.root, 'hold');
+    if (on) fs.writeFileSync(f, '');
+    else fs.rmSync(f, { force: true });
+  }
+
+  /** Kills every running host process (SIGKILL: a crash, not a clean exit). */
+  killHosts() {
+    const live = this.livePids();
+    for (const pid of live) process.kill(pid, 'SIGKILL');
+    return live;
   }
 
   /** Pids of every host process the browser started so far (oldest first). */
