@@ -1,0 +1,151 @@
+// Observes requests (never blocks them) to learn what was blocked and what signals went out:
+//
+//  - A request our rules blocked ends in webRequest.onErrorOccurred with
+//    "net::ERR_BLOCKED_BY_CLIENT" (Chromium) or "NS_ERROR_ABORT" (Firefox): one event per
+//    blocked request, with its URL, type and tab, so counts are exact.
+//  - Its category: where declarativeNetRequest.onRuleMatchedDebug exists (unpacked Chromium)
+//    the matched rule says it (ruleset id = category; dynamic ids < 100000 = custom filters).
+//    Elsewhere the host's `classify` (same lists, same switches) names it, off the request
+//    path, in batches; Firefox's NS_ERROR_ABORT is also what an aborted load reports, so a
+//    request the host does not call "block" is not counted. Requests waiting for the host are
+//    kept and classified when it returns.
+//  - Signals: each request from a tab whose site has GPC/DNT on counts as one signal sent.
+import { effective, STATIC_CATEGORIES } from '../lib/choices.js';
+import { dayOf, hostOf } from '../lib/site.js';
+import { OWN_RULE_BASE } from './rules.js';
+
+export const BLOCKED_ERRORS = Object.freeze({ chromium: 'net::ERR_BLOCKED_BY_CLIENT', firefox: 'NS_ERROR_ABORT' });
+
+/** Category of a matched DNR rule, or null for rules that do not block (headers, trust). */
+export function categoryOfRule(rule) {
+  if (STATIC_CATEGORIES.includes(rule?.rulesetId)) return rule.rulesetId;
+  if (rule?.rulesetId === '_dynamic' && rule.ruleId < OWN_RULE_BASE) return 'custom';
+  return null;
+}
+
+export class Activity {
+  /**
+   * @param {object} o
+   * @param {string} o.flavor
+   * @param {TabCounts} o.counts
+   * @param {() => object} o.choices   current choices (sync)
+   * @param {(requests, categories) => Promise<verdicts>} o.classify   host classify
+   * @param {() => boolean} o.hostConnected
+   * @param {() => number} o.now
+   * @param {{setTimeout, clearTimeout}} o.timers
+   * @param {boolean} o.debugAvailable   onRuleMatchedDebug is wired
+   */
+  constructor(o) {
+    Object.assign(this, o);
+    this.debugCategory = new Map(); // requestId → category (from onRuleMatchedDebug)
+    this.unclassified = []; // blocked requests waiting for classify
+    this.classifyTimer = null;
+    this.signals = new Map(); // "site|day" → {gpc, dnt}
+    this.blockedAgg = new Map(); // "site|day|category" → {count, hosts}
+    this.maxWaiting = 5000;
+  }
+
+  /** webRequest.onBeforeRequest (observation only). */
+  async onRequest(d) {
+    if (d.tabId < 0) return;
+    if (d.type === 'main_frame') await this.counts.navigate(d.tabId, d.url);
+    const tab = await this.counts.tab(d.tabId, d.type === 'main_frame' ? d.url : d.documentUrl ?? d.initiator ?? '');
+    if (!tab.site) return;
+    const c = this.choices();
+    const gpc = c.global.gpc && effective(c, 'gpc', tab.host) ? 1 : 0;
+    const dnt = c.global.dnt && effective(c, 'dnt', tab.host) ? 1 : 0;
+    if (!gpc && !dnt) return;
+    const key = `${tab.site}|${dayOf(this.now())}`;
+    const s = this.signals.get(key) ?? { gpc: 0, dnt: 0 };
+    s.gpc += gpc;
+    s.dnt += dnt;
+    this.signals.set(key, s);
+  }
+
+  /** declarativeNetRequest.onRuleMatchedDebug. */
+  onRuleMatched(info) {
+    const category = categoryOfRule(info.rule);
+    if (!category) return;
+    this.debugCategory.set(info.request.requestId, category);
+    if (this.debugCategory.size > 10000) this.debugCategory.delete(this.debugCategory.keys().next().value);
+  }
+
+  /** webRequest.onErrorOccurred. */
+  async onError(d) {
+    if (d.error !== BLOCKED_ERRORS[this.flavor]) return;
+    const req = { requestId: d.requestId, tabId: d.tabId, url: d.url, type: d.type, source: d.documentUrl ?? d.initiator ?? '' };
+    if (this.debugAvailable) {
+      const category = this.debugCategory.get(d.requestId);
+      this.debugCategory.delete(d.requestId);
+      // Blocked by someone else's rules (another extension): not ours to count.
+      if (category) await this.record(req, category);
+      return;
+    }
+    this.unclassified.push(req);
+    if (this.unclassified.length > this.maxWaiting) this.unclassified.shift();
+    this.scheduleClassify();
+  }
+
+  scheduleClassify(delay = 20) {
+    if (this.classifyTimer) return;
+    this.classifyTimer = this.timers.setTimeout(() => {
+      this.classifyTimer = null;
+      this.classifyWaiting().catch(() => {});
+    }, delay);
+  }
+
+  /** Classifies waiting blocked requests with the host; keeps them while it is away. */
+  async classifyWaiting() {
+    if (!this.unclassified.length) return 0;
+    if (!this.hostConnected()) return 0; // retried from main.js when the host connects
+    const batch = this.unclassified.splice(0, 500);
+    const c = this.choices();
+    const categories = {};
+    for (const cat of ['advertising', 'tracking', 'social', 'custom', 'learned']) categories[cat] = c.global[`block:${cat}`];
+    let verdicts;
+    try {
+      verdicts = await this.classify(batch.map((r) => ({ url: r.url, source: r.source, type: r.type })), categories);
+    } catch {
+      this.unclassified.unshift(...batch);
+      return 0;
+    }
+    let counted = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const v = verdicts?.[i];
+      if (v?.verdict === 'block') {
+        await this.record(batch[i], v.category ?? 'custom');
+        counted++;
+      }
+    }
+    if (this.unclassified.length) this.scheduleClassify(0);
+    return counted;
+  }
+
+  async record(req, category) {
+    const tab = await this.counts.blocked(req.tabId, { url: req.url, type: req.type, category });
+    const site = tab?.site;
+    if (!site) return;
+    const key = `${site}|${dayOf(this.now())}|${category}`;
+    const a = this.blockedAgg.get(key) ?? { count: 0, hosts: {} };
+    a.count += 1;
+    const h = hostOf(req.url);
+    a.hosts[h] = (a.hosts[h] ?? 0) + 1;
+    this.blockedAgg.set(key, a);
+  }
+
+  /** Takes the aggregated evidence counters (for Evidence.addCounters). */
+  drain() {
+    const out = [];
+    for (const [key, s] of this.signals) {
+      const [site, day] = key.split('|');
+      out.push({ type: 'signals', site, day, gpc: s.gpc, dnt: s.dnt });
+    }
+    for (const [key, a] of this.blockedAgg) {
+      const [site, day, category] = key.split('|');
+      out.push({ type: 'blocked', site, day, category, count: a.count, hosts: a.hosts });
+    }
+    this.signals.clear();
+    this.blockedAgg.clear();
+    return out;
+  }
+}

@@ -1,0 +1,251 @@
+// The background's wiring, independent of the browser: holds one of each part and runs the
+// flows between them (choice → local rules now → host later; host connected → replay choices,
+// adopt state, load rules, flush evidence). main.js builds it with the real browser facade;
+// unit tests build it with fakes.
+import { effective } from '../lib/choices.js';
+import { hostOf, siteOf } from '../lib/site.js';
+import { Activity } from './activity.js';
+import { TabCounts } from './counts.js';
+import { Evidence } from './evidence.js';
+import { GpcDeclarations } from './gpc-declaration.js';
+import { HostConnection } from './host-connection.js';
+import { ListUpdates } from './lists.js';
+import { PrivacySettings } from './privacy-settings.js';
+import { RuleManager } from './rules.js';
+import { SignalScripts } from './signals.js';
+import { State } from './state.js';
+
+export const EVIDENCE_ALARM = 'optguard-evidence';
+/** Errors after which a queued choice can never succeed: drop it rather than block the queue. */
+const PERMANENT = new Set(['bad_params', 'unknown_type', 'bad_request']);
+
+export class Controller {
+  constructor(api, options = {}) {
+    this.api = api;
+    const { storage, now, timers } = api;
+    this.state = new State({ storage: storage.local });
+    this.evidence = new Evidence({ storage: storage.local, send: (events) => this.host.request('record', { events }) });
+    this.host = new HostConnection({
+      connectNative: api.connectNative,
+      timers,
+      now,
+      backoff: options.backoff,
+      timeoutMs: options.timeoutMs,
+      onStatus: (s) => this.onHostStatus(s),
+      onConnected: (hello) => this.onHostConnected(hello),
+      onEvent: (e) => this.onHostEvent(e),
+    });
+    const declared = (api.manifest?.declarative_net_request?.rule_resources ?? []).map((r) => r.id);
+    this.rules = new RuleManager({ dnr: api.dnr, flavor: api.flavor, declaredRulesets: declared });
+    this.signals = new SignalScripts({ scripting: api.scripting });
+    this.privacy = new PrivacySettings({
+      privacy: api.privacy,
+      flavor: api.flavor,
+      now,
+      storage: storage.local,
+      report: (e) => this.evidence.addEvent(e),
+    });
+    this.counts = new TabCounts({ session: storage.session ?? storage.local, action: api.action, now, timers });
+    this.gpc = new GpcDeclarations({ storage: storage.local, fetch: api.fetch, now, report: (e) => this.evidence.addEvent(e) });
+    this.activity = new Activity({
+      flavor: api.flavor,
+      counts: this.counts,
+      choices: () => this.state.choices,
+      classify: async (requests, categories) => (await this.host.request('classify', { requests, categories })).verdicts,
+      hostConnected: () => this.host.connected,
+      now,
+      timers,
+      debugAvailable: !!api.dnr.onRuleMatchedDebug,
+    });
+    this.lists = new ListUpdates({
+      storage: storage.local,
+      alarms: api.alarms,
+      fetch: api.fetch,
+      now,
+      hostRequest: (type, params) => this.host.request(type, params, { timeoutMs: 120000 }),
+      reloadRules: () => this.loadHostRules(),
+    });
+    this.appliedSig = null;
+    this.lastApply = null;
+    this.evidenceTimer = null;
+  }
+
+  /** Every wake: restore state, make sure the browser enforces it, connect to the host. */
+  async start() {
+    await this.state.load();
+    await this.applyLocal('start');
+    this.host.ensure();
+  }
+
+  // ---- local enforcement -------------------------------------------------------------
+
+  /** Applies choices + saved host rules to DNR, content scripts and privacy settings. */
+  async applyLocal(why) {
+    const choices = this.state.choices;
+    const sig = JSON.stringify([choices, this.state.hostRules.version, this.state.hostRules.rules.length]);
+    const prior = (await this.api.storage.local.get('appliedSig')).appliedSig;
+    if (why === 'start' && prior === sig) {
+      // Same as last time this browser profile applied them (DNR rules and registered scripts
+      // persist), but privacy settings still need watching in this worker.
+      this.appliedSig = sig;
+      await this.privacy.apply(choices, 'choice').catch(() => {});
+      await this.state.setStatus({ rulesInstalled: true });
+      return this.lastApply;
+    }
+    const report = await this.rules.apply(choices, this.state.hostRules.rules);
+    let scripts = [];
+    const errors = [...report.errors];
+    try {
+      scripts = await this.signals.apply(choices);
+    } catch (e) {
+      errors.push(`content scripts: ${e?.message ?? e}`);
+    }
+    try {
+      await this.privacy.apply(choices, 'choice');
+    } catch (e) {
+      errors.push(`privacy: ${e?.message ?? e}`);
+    }
+    this.appliedSig = sig;
+    this.lastApply = { ...report, scripts, errors, at: this.api.now() };
+    await this.api.storage.local.set({ appliedSig: sig });
+    await this.state.setStatus({
+      rulesInstalled: true,
+      rulesets: report.rulesets,
+      ownRules: report.own,
+      hostRules: report.host,
+      hostRulesVersion: this.state.hostRules.version,
+      scripts,
+      ruleErrors: errors,
+      rulesAppliedAt: this.lastApply.at,
+    });
+    return this.lastApply;
+  }
+
+  // ---- choices ------------------------------------------------------------------------
+
+  /** A choice from the popup/options: applied locally at once, then sent to the host. */
+  async setChoice(choice) {
+    const clean = {
+      scope: choice.scope === 'site' ? 'site' : 'global',
+      key: String(choice.key),
+      value: !!choice.value,
+      source: choice.source ?? 'popup',
+    };
+    if (clean.scope === 'site') clean.site = String(choice.site ?? '').toLowerCase();
+    await this.state.setChoice(clean);
+    await this.applyLocal('choice');
+    const synced = await this.syncChoices();
+    return { choices: this.state.choices, synced };
+  }
+
+  /** Sends queued choices to the host in order; true when none are left. */
+  async syncChoices() {
+    if (!this.host.connected) return false;
+    const pending = await this.state.pendingChoices();
+    let lastState = null;
+    for (const c of pending) {
+      try {
+        const r = await this.host.request('set_choice', c);
+        lastState = r?.state ?? lastState;
+      } catch (e) {
+        if (!PERMANENT.has(e.code)) return false;
+      }
+      await this.state.ackChoices(1);
+    }
+    if (lastState?.choices) {
+      await this.state.adoptHostChoices(lastState.choices);
+      await this.applyLocal('host');
+    }
+    return true;
+  }
+
+  // ---- host ---------------------------------------------------------------------------
+
+  onHostStatus(s) {
+    const hello = s.hello ? { protocol: s.hello.protocol, host: s.hello.host, capabilities: s.hello.capabilities } : null;
+    const host = { state: s.state, reason: s.reason, message: s.message, fix: s.fix, since: s.since, failures: s.failures, hello };
+    this.state.setStatus({ host, hostConnected: s.state === 'connected' }).catch(() => {});
+  }
+
+  async onHostConnected() {
+    await this.syncChoices();
+    try {
+      const st = await this.host.request('get_state');
+      if (st?.choices) await this.state.adoptHostChoices(st.choices);
+    } catch {
+      // an older host without get_state: keep the local choices
+    }
+    await this.loadHostRules();
+    await this.flushEvidence();
+    await this.activity.classifyWaiting();
+  }
+
+  onHostEvent(e) {
+    if (e.event === 'rules_changed') this.loadHostRules().catch(() => {});
+  }
+
+  /** Loads the host's dynamic rules (paged), saves them, applies. */
+  async loadHostRules() {
+    let cursor = null;
+    const rules = [];
+    let version = null;
+    try {
+      do {
+        const r = await this.host.request('get_rules', cursor ? { cursor } : {});
+        rules.push(...(r.rules ?? []));
+        version = r.version ?? null;
+        cursor = r.next_cursor ?? null;
+      } while (cursor);
+      await this.state.saveHostRules(version, rules, this.api.now());
+    } catch (e) {
+      await this.state.setStatus({ hostRulesError: String(e?.message ?? e) });
+    }
+    return this.applyLocal('host');
+  }
+
+  // ---- evidence -----------------------------------------------------------------------
+
+  /** Moves counters gathered in memory into storage, and sends what waits if connected. */
+  async flushEvidence() {
+    const counters = this.activity.drain();
+    if (counters.length) await this.evidence.addCounters(counters);
+    if (!this.host.connected) return { sent: 0, left: await this.evidence.waiting() };
+    const r = await this.evidence.flush();
+    await this.state.setStatus({ evidenceWaiting: r.left, evidenceSentAt: this.api.now() });
+    return r;
+  }
+
+  /** Debounced flush after activity (the alarm is the backstop when the worker sleeps). */
+  scheduleEvidence(delay = 3000) {
+    if (this.evidenceTimer) return;
+    this.evidenceTimer = this.api.timers.setTimeout(() => {
+      this.evidenceTimer = null;
+      this.flushEvidence().catch(() => {});
+    }, delay);
+  }
+
+  // ---- views --------------------------------------------------------------------------
+
+  /** Everything the popup shows for one tab. */
+  async popupState(tabId, tabUrl) {
+    const tab = (await this.counts.get(tabId)) ?? null;
+    const url = tabUrl ?? tab?.url ?? '';
+    const host = hostOf(url);
+    const c = this.state.choices;
+    return {
+      url,
+      host,
+      site: siteOf(host),
+      choices: c,
+      site_choices: {
+        protection: effective(c, 'protection', host),
+        gpc: effective(c, 'gpc', host),
+        dnt: effective(c, 'dnt', host),
+      },
+      counts: tab && tab.host === host ? tab : null,
+      declaration: host ? await this.gpc.forUrl(url) : null,
+      status: await this.state.status(),
+      evidenceWaiting: await this.evidence.waiting(),
+    };
+  }
+}

@@ -1,0 +1,63 @@
+// Background entry point: a module service worker in Chromium, a module event page in Firefox
+// (manifest: background.service_worker + background.scripts, "type": "module").
+// Listeners are registered synchronously at the top level so an event that wakes the worker
+// reaches them; state is restored from storage on each wake (controller.start).
+import { createBrowserApi } from '../lib/browser-api.js';
+import { Controller, EVIDENCE_ALARM } from './controller.js';
+import { ALARM as LISTS_ALARM } from './lists.js';
+import { createDispatcher } from './messages.js';
+import { loadTestHooks, reportStatus, runTestHooks } from './test-hooks.js';
+
+const api = createBrowserApi();
+const ctl = new Controller(api);
+const dispatch = createDispatcher(ctl);
+loadTestHooks(api).then((hooks) => reportStatus(api, hooks, ctl.state));
+const started = ctl.start().catch((e) => ctl.state.setStatus({ startError: String(e?.message ?? e) }));
+// Only on install/update (and browser start), so a woken worker does not open pages again.
+const openHooks = () => started.then(() => runTestHooks(api)).catch(() => {});
+api.runtime.onInstalled.addListener(openHooks);
+const whenStarted = (fn) => (...args) => {
+  started.then(() => fn(...args)).catch(() => {});
+};
+
+// Replies as {ok, result} / {ok: false, error}; returning true keeps the channel open (Chromium).
+api.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  started
+    .then(() => dispatch(message, sender))
+    .then(
+      (result) => sendResponse({ ok: true, result }),
+      (e) => sendResponse({ ok: false, error: { code: e?.code ?? 'error', message: String(e?.message ?? e) } }),
+    );
+  return true;
+});
+
+const filter = { urls: ['<all_urls>'] };
+api.webRequest.onBeforeRequest.addListener(whenStarted((d) => {
+  ctl.activity.onRequest(d);
+  ctl.scheduleEvidence();
+}), filter);
+api.webRequest.onErrorOccurred.addListener(whenStarted((d) => ctl.activity.onError(d)), filter);
+api.webRequest.onCompleted.addListener(
+  whenStarted((d) => {
+    if (d.type === 'main_frame' && d.statusCode < 400) ctl.gpc.check(d.url).then(() => ctl.scheduleEvidence());
+  }),
+  { urls: ['http://*/*', 'https://*/*'], types: ['main_frame'] },
+);
+api.dnr.onRuleMatchedDebug?.addListener((info) => ctl.activity.onRuleMatched(info));
+api.tabs.onRemoved.addListener(whenStarted((tabId) => ctl.counts.remove(tabId)));
+
+api.alarms.onAlarm.addListener(
+  whenStarted((alarm) => {
+    if (alarm.name === EVIDENCE_ALARM) {
+      ctl.host.ensure();
+      ctl.flushEvidence();
+    } else if (alarm.name === LISTS_ALARM) {
+      ctl.lists.updateNow();
+    }
+  }),
+);
+api.alarms.create(EVIDENCE_ALARM, { periodInMinutes: 1 });
+api.action.setBadgeBackgroundColor({ color: '#3c6e47' });
+
+// For debugging from the worker's console.
+globalThis.optguard = ctl;

@@ -1,0 +1,151 @@
+// Enforcement through declarativeNetRequest: nothing on the request path waits for the host.
+//
+//   static rulesets  "advertising", "tracking", "social" (built by `optguard compile-dnr`),
+//                    enabled/disabled from the category switches and global protection;
+//   dynamic rules    ids 1..99999: the host's rules for custom filters (get_rules), kept in
+//                    storage so they survive without the host;
+//                    ids >= 100000: the extension's own rules, built here from the choices:
+//
+//   id      priority  action                         condition
+//   100001  20000     set Sec-GPC: 1                 every resource type (main_frame included)
+//   100002  20000     set DNT: 1                     every resource type
+//   100003  20001     remove Sec-GPC                 initiatorDomains = GPC-exempt sites
+//   100004  20001     remove Sec-GPC                 requestDomains = GPC-exempt sites, main_frame
+//   100005  20001     remove DNT                     initiatorDomains = DNT-exempt sites
+//   100006  20001     remove DNT                     requestDomains = DNT-exempt sites, main_frame
+//   100007  10000     allowAllRequests               requestDomains = trusted sites, main/sub_frame
+//
+// A header removed by a higher-priority rule cannot be set by a lower one, so an exemption is
+// one rule that outranks the global one. Header rules outrank the trust rule: trusting a site
+// turns blocking off there, not the signals. Block rules from lists stay below 10000.
+import { STATIC_CATEGORIES, sitesWith } from '../lib/choices.js';
+
+export const OWN_RULE_BASE = 100000;
+export const RULE_IDS = Object.freeze({
+  gpcSet: 100001,
+  dntSet: 100002,
+  gpcExemptInitiator: 100003,
+  gpcExemptMain: 100004,
+  dntExemptInitiator: 100005,
+  dntExemptMain: 100006,
+  trust: 100007,
+});
+export const PRIORITY = Object.freeze({ trust: 10000, header: 20000, exemption: 20001 });
+
+// Used when the browser does not expose declarativeNetRequest.ResourceType. Firefox rejects a
+// whole updateDynamicRules call naming a type it lacks (webtransport, webbundle), and has its
+// own types (imageset, beacon, ...), so each browser gets its own list.
+export const FALLBACK_RESOURCE_TYPES = Object.freeze({
+  chromium: [
+    'main_frame', 'sub_frame', 'stylesheet', 'script', 'image', 'font', 'object', 'xmlhttprequest',
+    'ping', 'csp_report', 'media', 'websocket', 'webtransport', 'webbundle', 'other',
+  ],
+  firefox: [
+    'main_frame', 'sub_frame', 'stylesheet', 'script', 'image', 'imageset', 'object', 'object_subrequest',
+    'xmlhttprequest', 'xslt', 'ping', 'beacon', 'xml_dtd', 'font', 'media', 'websocket', 'csp_report',
+    'web_manifest', 'speculative', 'json', 'other',
+  ],
+});
+
+/** Every resource type this browser's DNR knows (its own enum when exposed). */
+export function resourceTypesFor(flavor, resourceTypeEnum) {
+  if (resourceTypeEnum && typeof resourceTypeEnum === 'object') {
+    const values = Object.values(resourceTypeEnum).filter((v) => typeof v === 'string');
+    if (values.includes('main_frame')) return values;
+  }
+  return [...(FALLBACK_RESOURCE_TYPES[flavor] ?? FALLBACK_RESOURCE_TYPES.chromium)];
+}
+
+function headerRule(id, priority, header, operation, condition) {
+  const requestHeaders = [operation === 'set' ? { header, operation, value: '1' } : { header, operation }];
+  return { id, priority, action: { type: 'modifyHeaders', requestHeaders }, condition };
+}
+
+/** The extension's own dynamic rules (ids >= 100000) for these choices. */
+export function buildOwnRules(choices, resourceTypes) {
+  const rules = [];
+  const all = [...resourceTypes];
+  const signals = [
+    { key: 'gpc', header: 'Sec-GPC', set: RULE_IDS.gpcSet, init: RULE_IDS.gpcExemptInitiator, main: RULE_IDS.gpcExemptMain },
+    { key: 'dnt', header: 'DNT', set: RULE_IDS.dntSet, init: RULE_IDS.dntExemptInitiator, main: RULE_IDS.dntExemptMain },
+  ];
+  for (const s of signals) {
+    if (!choices.global[s.key]) continue;
+    rules.push(headerRule(s.set, PRIORITY.header, s.header, 'set', { resourceTypes: all }));
+    const exempt = sitesWith(choices, s.key, false);
+    if (exempt.length) {
+      rules.push(headerRule(s.init, PRIORITY.exemption, s.header, 'remove', { initiatorDomains: exempt, resourceTypes: all }));
+      rules.push(headerRule(s.main, PRIORITY.exemption, s.header, 'remove', { requestDomains: exempt, resourceTypes: ['main_frame'] }));
+    }
+  }
+  const trusted = sitesWith(choices, 'protection', false);
+  if (trusted.length) {
+    rules.push({
+      id: RULE_IDS.trust,
+      priority: PRIORITY.trust,
+      action: { type: 'allowAllRequests' },
+      condition: { requestDomains: trusted, resourceTypes: ['main_frame', 'sub_frame'] },
+    });
+  }
+  return rules;
+}
+
+/** Host rules (custom filters) that apply now: only ids 1..99999, and only when switched on. */
+export function hostRulesToInstall(choices, hostRules) {
+  if (!choices.global.protection || !choices.global['block:custom']) return [];
+  return (hostRules ?? []).filter((r) => Number.isInteger(r?.id) && r.id >= 1 && r.id < OWN_RULE_BASE);
+}
+
+/** Static rulesets that should be enabled. */
+export function wantedRulesets(choices) {
+  if (!choices.global.protection) return [];
+  return STATIC_CATEGORIES.filter((c) => choices.global[`block:${c}`]);
+}
+
+/** Brings the browser's DNR state in line with the choices and the saved host rules. */
+export class RuleManager {
+  constructor({ dnr, flavor, declaredRulesets }) {
+    this.dnr = dnr;
+    this.types = resourceTypesFor(flavor, dnr.resourceTypeEnum);
+    this.declared = new Set(declaredRulesets ?? STATIC_CATEGORIES);
+    this.queue = Promise.resolve();
+  }
+
+  /** Serialised: concurrent calls apply in order, each seeing the state the previous left. */
+  apply(choices, hostRules) {
+    const run = this.queue.then(() => this.applyNow(choices, hostRules));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  async applyNow(choices, hostRules) {
+    const report = { rulesets: [], own: 0, host: 0, errors: [] };
+    const want = wantedRulesets(choices).filter((id) => this.declared.has(id));
+    try {
+      const enabled = new Set(await this.dnr.getEnabledRulesets());
+      const enableRulesetIds = want.filter((id) => !enabled.has(id));
+      const disableRulesetIds = [...enabled].filter((id) => this.declared.has(id) && !want.includes(id));
+      if (enableRulesetIds.length || disableRulesetIds.length) {
+        await this.dnr.updateEnabledRulesets({ enableRulesetIds, disableRulesetIds });
+      }
+      report.rulesets = want;
+    } catch (e) {
+      report.errors.push(`rulesets: ${e?.message ?? e}`);
+    }
+    const own = buildOwnRules(choices, this.types);
+    const host = hostRulesToInstall(choices, hostRules);
+    const existing = (await this.dnr.getDynamicRules()).map((r) => r.id);
+    try {
+      await this.dnr.updateDynamicRules({ removeRuleIds: existing, addRules: [...own, ...host] });
+      report.own = own.length;
+      report.host = host.length;
+    } catch (e) {
+      // One bad host rule must not cost the signals: install our own rules alone.
+      report.errors.push(`dynamic rules: ${e?.message ?? e}`);
+      const now = (await this.dnr.getDynamicRules()).map((r) => r.id);
+      await this.dnr.updateDynamicRules({ removeRuleIds: now, addRules: own });
+      report.own = own.length;
+    }
+    return report;
+  }
+}

@@ -1,0 +1,62 @@
+// Host names, sites and days. The host stores sites by eTLD+1 using the public suffix list
+// (libpsl); the extension only needs a close local approximation so a choice works at once,
+// before the host's normalised state comes back.
+
+// Second-level labels used under two-letter country codes (example.co.uk, example.com.au).
+const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'ac', 'edu', 'ne', 'or', 'go', 'gob', 'nic']);
+
+/** Lower-case host name of a URL, or "" for URLs without one (about:blank, data:). */
+export function hostOf(url) {
+  try {
+    return new URL(url).hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return '';
+  }
+}
+
+function isIp(host) {
+  return /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.includes(':') || host.startsWith('[');
+}
+
+/** Approximate registrable domain ("site") of a host name. */
+export function siteOf(host) {
+  if (!host) return '';
+  if (isIp(host)) return host;
+  const labels = host.split('.');
+  if (labels.length <= 2) return host;
+  const tld = labels[labels.length - 1];
+  const sld = labels[labels.length - 2];
+  const take = tld.length === 2 && SECOND_LEVEL.has(sld) ? 3 : 2;
+  return labels.slice(-take).join('.');
+}
+
+/** Site of a URL. */
+export function siteOfUrl(url) {
+  return siteOf(hostOf(url));
+}
+
+/** True when a request to `requestHost` is third-party for a page on `pageHost`. */
+export function isThirdParty(requestHost, pageHost) {
+  if (!requestHost || !pageHost) return false;
+  return siteOf(requestHost) !== siteOf(pageHost);
+}
+
+/** The host name and each parent domain: "a.b.example.com" → [a.b.example.com, b.example.com, example.com, com]. */
+export function hostAndParents(host) {
+  const labels = host.split('.');
+  const out = [];
+  for (let i = 0; i < labels.length; i++) out.push(labels.slice(i).join('.'));
+  return out;
+}
+
+/** Local calendar day "YYYY-MM-DD" of a time in ms. */
+export function dayOf(ms) {
+  const d = new Date(ms);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** True for pages the extension acts on (http and https documents). */
+export function isWebUrl(url) {
+  return typeof url === 'string' && /^https?:\/\//i.test(url);
+}
