@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { forEachBrowser, useSession, token, screenshot } from './harness/suite.mjs';
 import { clickSwitch } from './harness/extension.mjs';
 import { waitUntil } from './harness/browsers.mjs';
-import { SITE } from './harness/hosts.mjs';
+import { SITE, OTHER_SITE } from './harness/hosts.mjs';
 
 const recordKey = (r) => JSON.stringify(r);
 
@@ -45,6 +45,11 @@ forEachBrowser((name) => {
       assert.equal(await clickSwitch(popup, 'sw-global-block-learned'), true);
       await screenshot(popup, `popup-${name}-host-away`);
 
+      // Browsing while the host is away: the evidence (signals sent) waits in the extension.
+      const away = await browser.newPage();
+      await away.goto(server.url(OTHER_SITE, `/?tok=${token()}`));
+      await away.close();
+
       // The host can start again: the extension reconnects (the popup's retry button, a real click).
       home.hold(false);
       if (await popup.$eval('#host-retry', (e) => !e.hidden)) await popup.click('#host-retry');
@@ -64,6 +69,10 @@ forEachBrowser((name) => {
       for (const r of before) assert.ok(afterKeys.has(recordKey(r)), `record kept: ${recordKey(r)}`);
       const learned = after.filter((r) => r.type === 'choice' && r.key === 'block:learned').map((r) => r.value);
       assert.deepEqual(learned.slice(-2), [false, true]);
+      await waitUntil(
+        () => home.ledgerList(['--site', OTHER_SITE]).some((r) => r.type === 'signals' && r.site === OTHER_SITE && r.gpc > 0),
+        { timeout: 20000, what: `the signals sent to ${OTHER_SITE} while the host was away, in the ledger` },
+      );
       const verify = home.cli(['ledger', 'verify', '--json'], { allowFail: true });
       assert.equal(verify.status, 0, `ledger verify: ${verify.stdout}${verify.stderr}`);
       await page.close();

@@ -54,7 +54,7 @@ forEachBrowser((name) => {
     assertSignals(await probeSignals(ctx, OTHER_SITE), true, OTHER_SITE);
   });
 
-  test('exempting a site in the popup turns GPC and DNT off there and only there; the ledger has the choices', async () => {
+  test('exempting a site in the popup turns GPC and DNT off there and only there', async () => {
     const { server, browser, ext, home } = ctx;
     const page = await browser.newPage();
     await page.goto(server.url(SITE, '/'));
