@@ -339,7 +339,7 @@ void Ledger::migrate() {
     meta.bind(1, "ledger_id").bind(2, to_hex(random_bytes(16)));
     meta.step();
     meta.reset();
-    meta.bind(1, "created").bind(2, iso_time(now_ms()));
+    meta.bind(1, "created_ms").bind(2, now_ms());
     meta.step();
     Head h;
     h.time_ms = now_ms();
