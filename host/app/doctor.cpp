@@ -10,6 +10,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "app/doctor_browsers.hpp"
 #include "common/errors.hpp"
 
 namespace optguard::app {
@@ -17,7 +18,7 @@ namespace fs = std::filesystem;
 
 std::vector<DoctorCheck> doctor_checks() {
   // One table: a feature's checks are one line here.
-  return {check_home, check_dependencies};
+  return {check_home, check_dependencies, check_browsers, check_key_file};
 }
 
 std::vector<Finding> run_doctor(Services& services) {
