@@ -1,0 +1,1204 @@
+#include "filters/matcher.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace optguard::filters {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Image layout (all little-endian host order, every section 8-byte aligned)
+
+constexpr char kMagic[8] = {'O', 'G', 'M', 'A', 'T', 'C', 'H', '1'};
+
+enum Section : std::uint32_t {
+  kStrings,
+  kFilters,
+  kDomains,
+  kHostSlots,
+  kHostIds,
+  kHostBits,
+  kTokenSlots,
+  kTokenIds,
+  kTokenBits,
+  kDocSlots,
+  kDocIds,
+  kDocBits,
+  kAnySlot,
+  kAnyIds,
+  kLists,
+  kFingerprints,
+  kSectionCount
+};
+
+struct SectionRec {
+  std::uint64_t offset;
+  std::uint64_t size;
+};
+
+struct Header {
+  char magic[8];
+  std::uint32_t version;
+  std::uint32_t section_count;
+  std::uint64_t total_size;
+  std::uint32_t regex_count;
+  std::uint32_t reserved;
+  SectionRec sections[kSectionCount];
+};
+
+enum FilterFlag : std::uint16_t {
+  kFlagException = 1,
+  kFlagImportant = 2,
+  kFlagRight = 4,
+  kFlagCase = 8,
+  kFlagRedirect = 16,
+  kFlagGeneric = 32,  // the pattern has `*` or `^`: matched as a glob over the whole URL
+  kFlagFrom = 64,
+  kFlagTo = 128,
+  kFlagDeny = 256,
+  kFlagEntity = 512,  // a domain list holds an entity (`example.*`) entry
+};
+
+struct FilterRec {
+  std::uint32_t raw_off, raw_len, pat_off, pat_len, types, dom_begin, regex;
+  std::uint16_t dom_count, list, token_beg, flags;
+  std::uint8_t kind, party, category, pad;
+};
+static_assert(sizeof(FilterRec) == 40);
+
+enum DomainWhich : std::uint8_t { kFromInclude, kFromExclude, kToInclude, kToExclude, kDenyAllow };
+
+struct DomainRec {
+  std::uint32_t off;
+  std::uint16_t len;
+  std::uint8_t which;
+  std::uint8_t entity;
+};
+static_assert(sizeof(DomainRec) == 8);
+
+struct Slot {
+  std::uint64_t key;
+  std::uint32_t begin, count, n_important, n_block;
+};
+static_assert(sizeof(Slot) == 24);
+
+struct ListRec {
+  std::uint32_t name_off, name_len;
+  std::uint32_t category, lines, loaded, skipped, badfiltered, badfilters;
+  std::uint32_t reasons[kSkipReasonCount];
+  std::uint32_t pad;
+};
+
+struct FingerprintRec {
+  std::uint32_t name_off, name_len;
+  std::uint64_t size;
+  std::int64_t mtime_ns;
+  std::uint64_t hash;
+};
+
+constexpr std::size_t kBitsetWords = 1024;  // 65536 bits
+constexpr std::uint16_t kNoToken = 0xFFFF;
+constexpr std::size_t kMaxTokenChars = 7;
+constexpr std::size_t kMaxTokenizedUrl = 2048;
+constexpr std::size_t kMaxRegexUrl = 8192;
+
+// ---------------------------------------------------------------------------------------------
+// Character classes and hashes
+
+struct CharTables {
+  std::array<std::uint8_t, 256> token{};  // 1 + index for [0-9%a-z] (A-Z folded), 0 otherwise
+  std::array<char, 256> fold{};
+  std::array<bool, 256> separator{};
+  constexpr CharTables() {
+    for (int c = 0; c < 256; ++c) {
+      fold[c] = static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+      const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      token[c] = (alnum || c == '%') ? static_cast<std::uint8_t>(fold[c]) : 0;
+      separator[c] = !(alnum || c == '_' || c == '-' || c == '.' || c == '%');
+    }
+  }
+};
+constexpr CharTables kChars;
+
+inline std::uint8_t uc(char c) {
+  return static_cast<std::uint8_t>(c);
+}
+
+// Hash of a token: its first 7 characters (folded), as uBlock Origin keys its buckets.
+inline std::uint64_t token_key(std::uint32_t h) {
+  std::uint64_t k = h * 0x9E3779B97F4A7C15ULL;
+  k ^= k >> 29;
+  return k | 1;
+}
+
+// FNV-1a over a string read right to left; suffixes at label boundaries share the work.
+constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
+constexpr std::uint64_t kFnvPrime = 0x100000001b3ULL;
+inline std::uint64_t host_key(std::uint64_t h) {
+  return h | 1;
+}
+std::uint64_t reverse_hash(std::string_view s) {
+  std::uint64_t h = kFnvOffset;
+  for (std::size_t i = s.size(); i-- > 0;) {
+    h ^= uc(s[i]);
+    h *= kFnvPrime;
+  }
+  return host_key(h);
+}
+
+inline bool bit_test(const std::uint64_t* bits, std::uint64_t key) {
+  const std::uint32_t b = static_cast<std::uint32_t>(key >> 16) & 0xFFFF;
+  return (bits[b >> 6] >> (b & 63)) & 1;
+}
+inline void bit_set(std::vector<std::uint64_t>& bits, std::uint64_t key) {
+  const std::uint32_t b = static_cast<std::uint32_t>(key >> 16) & 0xFFFF;
+  bits[b >> 6] |= 1ULL << (b & 63);
+}
+
+const Slot* slot_find(std::span<const Slot> slots, std::uint64_t key) {
+  if (slots.empty()) return nullptr;
+  const std::size_t mask = slots.size() - 1;
+  for (std::size_t i = key & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots[i];
+    if (s.key == key) return &s;
+    if (s.key == 0) return nullptr;
+  }
+}
+
+// Tokens uBlock Origin avoids (too common in URLs), with its badness weights.
+int token_badness(std::string_view t) {
+  static const std::unordered_map<std::string_view, int> kBad = {
+      {"https", 123617},  {"com", 76987},    {"js", 43620},        {"www", 33129},
+      {"jpg", 32221},     {"images", 31812}, {"css", 19715},       {"png", 19140},
+      {"static", 15724},  {"net", 15239},    {"de", 13155},        {"img", 11109},
+      {"assets", 10746},  {"min", 7807},     {"cdn", 7568},        {"content", 6900},
+      {"wp", 6444},       {"fonts", 6095},   {"svg", 5976},        {"http", 5813},
+      {"ssl", 5735},      {"amazon", 5440},  {"ru", 5427},         {"fr", 5199},
+      {"facebook", 5178}, {"en", 5146},      {"image", 5028},      {"html", 4837},
+      {"media", 4833},    {"co", 4783},      {"php", 3972},        {"2019", 3943},
+      {"org", 3924},      {"jquery", 3531},  {"02", 3438},         {"api", 3382},
+      {"gif", 3350},      {"eu", 3322},      {"prod", 3289},       {"woff2", 3200},
+      {"logo", 3194},     {"themes", 3107},  {"icon", 3048},       {"google", 3026},
+      {"v1", 3019},       {"uploads", 2963}, {"googleapis", 2860}, {"v3", 2816},
+      {"tv", 2762},       {"icons", 2748},   {"core", 2601},       {"gstatic", 2581},
+      {"ac", 2509},
+  };
+  if (t.size() <= 1) return 1;
+  const auto it = kBad.find(t);
+  return it == kBad.end() ? 0 : it->second;
+}
+
+std::uint32_t token_hash(std::string_view t) {
+  std::uint32_t h = 0;
+  for (std::size_t i = 0; i < t.size() && i < kMaxTokenChars; ++i)
+    h = h * 37 + kChars.token[uc(t[i])];
+  return h;
+}
+
+struct TokenChoice {
+  std::uint64_t key = 0;
+  std::uint16_t beg = kNoToken;
+};
+
+// uBO's choice of token for a pattern: the first (least bad) run of token characters not
+// touching a `*` (a run of 7+ characters may touch one at its end: only 7 are hashed).
+TokenChoice pattern_token(std::string_view p) {
+  TokenChoice best;
+  int best_bad = 0x7FFFFFFF;
+  std::size_t i = 0;
+  std::string lowered;
+  while (i < p.size()) {
+    if (kChars.token[uc(p[i])] == 0) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < p.size() && kChars.token[uc(p[j])] != 0) ++j;
+    lowered.assign(p.substr(i, j - i));
+    for (char& c : lowered) c = kChars.fold[uc(c)];
+    const int bad = token_badness(lowered);
+    const bool before_star = i > 0 && p[i - 1] == '*';
+    const bool after_star = (j - i) < kMaxTokenChars && j < p.size() && p[j] == '*';
+    if (bad < best_bad && !before_star && !after_star && i < kNoToken) {
+      best.key = token_key(token_hash(lowered));
+      best.beg = static_cast<std::uint16_t>(i);
+      best_bad = bad;
+      if (bad == 0) break;
+    }
+    i = j;
+  }
+  return best;
+}
+
+// A token of a regex that every match must contain as a whole URL token: a literal run of
+// token characters bounded on both sides by literal non-token characters (or anchors).
+// Conservative: groups, classes, escapes and quantified atoms are opaque; top-level
+// alternation gives up.
+TokenChoice regex_token(std::string_view re) {
+  std::string s;  // literal chars; \x01 = unknown; \x02 = anchor
+  int depth = 0;
+  for (std::size_t i = 0; i < re.size(); ++i) {
+    const char c = re[i];
+    if (c == '\\' && i + 1 < re.size()) {
+      const char e = re[++i];
+      if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')) {
+        s += '\x01';  // \d \w \b \s \1 ...
+      } else {
+        s += e;
+      }
+      continue;
+    }
+    if (c == '[') {
+      std::size_t j = i + 1;
+      if (j < re.size() && re[j] == '^') ++j;
+      if (j < re.size() && re[j] == ']') ++j;
+      while (j < re.size() && re[j] != ']') {
+        if (re[j] == '\\') ++j;
+        ++j;
+      }
+      i = j;
+      s += '\x01';
+      continue;
+    }
+    if (c == '(') {
+      // The whole group is opaque.
+      int d = 1;
+      std::size_t j = i + 1;
+      while (j < re.size() && d > 0) {
+        if (re[j] == '\\') {
+          j += 2;
+          continue;
+        }
+        if (re[j] == '[') {
+          ++j;
+          while (j < re.size() && re[j] != ']') {
+            if (re[j] == '\\') ++j;
+            ++j;
+          }
+        } else if (re[j] == '(') {
+          ++d;
+        } else if (re[j] == ')') {
+          --d;
+        }
+        ++j;
+      }
+      i = j - 1;
+      s += '\x01';
+      continue;
+    }
+    if (c == '|') return {};  // top-level alternation
+    if (c == '?' || c == '*' || c == '+' || c == '{') {
+      if (!s.empty()) s.back() = '\x01';
+      if (c == '{') {
+        while (i < re.size() && re[i] != '}') ++i;
+      }
+      if (i + 1 < re.size() && re[i + 1] == '?') ++i;  // lazy quantifier
+      continue;
+    }
+    if (c == '.') {
+      s += '\x01';
+      continue;
+    }
+    if (c == '^' || c == '$') {
+      s += '\x02';
+      continue;
+    }
+    s += c;
+  }
+  (void)depth;
+  TokenChoice best;
+  int best_bad = 0x7FFFFFFF;
+  std::size_t best_len = 0;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (kChars.token[uc(s[i])] == 0) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < s.size() && kChars.token[uc(s[j])] != 0) ++j;
+    const bool left_ok = i > 0 && s[i - 1] != '\x01';
+    const bool right_ok = (j - i) >= kMaxTokenChars || (j < s.size() && s[j] != '\x01');
+    if (left_ok && right_ok) {
+      std::string t = s.substr(i, j - i);
+      for (char& ch : t) ch = kChars.fold[uc(ch)];
+      const int bad = token_badness(t);
+      if (bad < best_bad || (bad == best_bad && t.size() > best_len)) {
+        best.key = token_key(token_hash(t));
+        best.beg = 0;
+        best_bad = bad;
+        best_len = t.size();
+      }
+    }
+    i = j;
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pattern matching
+
+inline bool char_eq(char p, char u, bool fold) {
+  return p == u || (fold && p == kChars.fold[uc(u)]);
+}
+
+// Does `seg` (no `*`; `^` = separator or end of URL) match `url` at `pos`?
+bool segment_at(std::string_view seg, std::string_view url, std::size_t pos, bool fold) {
+  for (std::size_t k = 0; k < seg.size(); ++k) {
+    const char p = seg[k];
+    const std::size_t at = pos + k;
+    if (p == '^') {
+      if (at == url.size()) return k + 1 == seg.size();  // end of URL: `^` must be last
+      if (!kChars.separator[uc(url[at])]) return false;
+      continue;
+    }
+    if (at >= url.size() || !char_eq(p, url[at], fold)) return false;
+  }
+  return true;
+}
+
+// Leftmost position >= from where `seg` matches; npos if none.
+std::size_t segment_find(std::string_view seg, std::string_view url, std::size_t from, bool fold) {
+  if (seg.empty()) return from;
+  for (std::size_t pos = from; pos <= url.size(); ++pos) {
+    if (segment_at(seg, url, pos, fold)) return pos;
+  }
+  return std::string_view::npos;
+}
+
+std::size_t segment_span(std::string_view seg, std::string_view url, std::size_t pos) {
+  // How many URL characters a matched segment covers (`^` at the very end covers none).
+  if (!seg.empty() && seg.back() == '^' && pos + seg.size() > url.size()) return seg.size() - 1;
+  return seg.size();
+}
+
+// Matches the rest of the glob (segments separated by `*`) from `pos`.
+bool glob_rest(std::string_view pat, std::string_view url, std::size_t pos, bool right, bool fold) {
+  while (true) {
+    const std::size_t star = pat.find('*');
+    const std::string_view seg = pat.substr(0, star);
+    if (star == std::string_view::npos) {
+      // Last segment.
+      if (!right) return segment_find(seg, url, pos, fold) != std::string_view::npos;
+      // Right-anchored: the segment must end at the URL's end.
+      if (url.size() >= seg.size()) {
+        const std::size_t at = url.size() - seg.size();
+        if (at >= pos && segment_at(seg, url, at, fold)) return true;
+      }
+      if (!seg.empty() && seg.back() == '^' && url.size() + 1 >= seg.size()) {
+        const std::size_t at = url.size() + 1 - seg.size();
+        if (at >= pos && segment_at(seg, url, at, fold)) return true;
+      }
+      return false;
+    }
+    const std::size_t at = segment_find(seg, url, pos, fold);
+    if (at == std::string_view::npos) return false;
+    pos = at + segment_span(seg, url, at);
+    pat.remove_prefix(star + 1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Domain matching
+
+// `host` is `entry` or a subdomain of it.
+inline bool host_in(std::string_view host, std::string_view entry) {
+  if (host.size() < entry.size()) return false;
+  if (host.compare(host.size() - entry.size(), entry.size(), entry) != 0) return false;
+  return host.size() == entry.size() || host[host.size() - entry.size() - 1] == '.';
+}
+
+struct LazyRegex {
+  std::once_flag once;
+  std::optional<std::regex> re;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+class OwnedImage : public ImageBytes {
+ public:
+  explicit OwnedImage(std::vector<std::byte> data) : data_(std::move(data)) {}
+  std::span<const std::byte> bytes() const override { return data_; }
+
+ private:
+  std::vector<std::byte> data_;
+};
+
+struct Matcher::Impl {
+  std::shared_ptr<const ImageBytes> owner;
+  std::span<const std::byte> bytes;
+  const Header* header = nullptr;
+  std::string_view strings;
+  std::span<const FilterRec> filters;
+  std::span<const DomainRec> domains;
+  std::span<const Slot> host_slots, token_slots, doc_slots, any_slot;
+  std::span<const std::uint32_t> host_ids, token_ids, doc_ids, any_ids;
+  const std::uint64_t* host_bits = nullptr;
+  const std::uint64_t* token_bits = nullptr;
+  const std::uint64_t* doc_bits = nullptr;
+  std::span<const ListRec> lists;
+  std::span<const FingerprintRec> prints;
+  std::unique_ptr<LazyRegex[]> regexes;
+  std::uint32_t regex_count = 0;
+  bool has_important = false;
+
+  template <typename T>
+  std::span<const T> section(Section s) const {
+    const SectionRec& r = header->sections[s];
+    return {reinterpret_cast<const T*>(bytes.data() + r.offset),
+            static_cast<std::size_t>(r.size / sizeof(T))};
+  }
+
+  void attach(std::shared_ptr<const ImageBytes> image) {
+    owner = std::move(image);
+    bytes = owner->bytes();
+    if (bytes.size() < sizeof(Header)) throw std::runtime_error("engine image: truncated header");
+    if (reinterpret_cast<std::uintptr_t>(bytes.data()) % 8 != 0)
+      throw std::runtime_error("engine image: misaligned");
+    header = reinterpret_cast<const Header*>(bytes.data());
+    if (std::memcmp(header->magic, kMagic, sizeof(kMagic)) != 0)
+      throw std::runtime_error("engine image: bad magic");
+    if (header->version != kImageFormatVersion)
+      throw std::runtime_error("engine image: other format version");
+    if (header->section_count != kSectionCount || header->total_size != bytes.size()) {
+      throw std::runtime_error("engine image: bad size");
+    }
+    for (const SectionRec& r : header->sections) {
+      if (r.offset % 8 != 0 || r.offset > bytes.size() || r.size > bytes.size() - r.offset) {
+        throw std::runtime_error("engine image: bad section");
+      }
+    }
+    const SectionRec& sr = header->sections[kStrings];
+    strings = std::string_view(reinterpret_cast<const char*>(bytes.data() + sr.offset), sr.size);
+    filters = section<FilterRec>(kFilters);
+    domains = section<DomainRec>(kDomains);
+    host_slots = section<Slot>(kHostSlots);
+    token_slots = section<Slot>(kTokenSlots);
+    doc_slots = section<Slot>(kDocSlots);
+    any_slot = section<Slot>(kAnySlot);
+    host_ids = section<std::uint32_t>(kHostIds);
+    token_ids = section<std::uint32_t>(kTokenIds);
+    doc_ids = section<std::uint32_t>(kDocIds);
+    any_ids = section<std::uint32_t>(kAnyIds);
+    const auto hb = section<std::uint64_t>(kHostBits);
+    const auto tb = section<std::uint64_t>(kTokenBits);
+    const auto db = section<std::uint64_t>(kDocBits);
+    if (hb.size() != kBitsetWords || tb.size() != kBitsetWords || db.size() != kBitsetWords ||
+        any_slot.size() != 1) {
+      throw std::runtime_error("engine image: bad index");
+    }
+    host_bits = hb.data();
+    token_bits = tb.data();
+    doc_bits = db.data();
+    lists = section<ListRec>(kLists);
+    prints = section<FingerprintRec>(kFingerprints);
+    // Validate every reference so a damaged image cannot make the matcher read out of bounds.
+    for (const FilterRec& f : filters) {
+      if (f.raw_off > strings.size() || f.raw_len > strings.size() - f.raw_off ||
+          f.pat_off > strings.size() || f.pat_len > strings.size() - f.pat_off ||
+          f.dom_begin > domains.size() || f.dom_count > domains.size() - f.dom_begin ||
+          f.list >= lists.size() || f.category >= kCategoryCount ||
+          (f.kind == static_cast<std::uint8_t>(PatternKind::regex) &&
+           f.regex >= header->regex_count)) {
+        throw std::runtime_error("engine image: bad filter record");
+      }
+      if (f.flags & kFlagImportant) has_important = true;
+    }
+    for (const DomainRec& d : domains) {
+      if (d.off > strings.size() || d.len > strings.size() - d.off)
+        throw std::runtime_error("engine image: bad domain");
+    }
+    const auto check_slots = [&](std::span<const Slot> slots, std::span<const std::uint32_t> ids,
+                                 bool table) {
+      if (table && !slots.empty() && (slots.size() & (slots.size() - 1)) != 0) {
+        throw std::runtime_error("engine image: bad table size");
+      }
+      bool has_empty = !table;
+      for (const Slot& s : slots) {
+        if (s.key == 0) {
+          has_empty = true;
+          continue;
+        }
+        if (s.begin > ids.size() || s.count > ids.size() - s.begin || s.n_important > s.count ||
+            s.n_block > s.count - s.n_important) {
+          throw std::runtime_error("engine image: bad slot");
+        }
+      }
+      if (!slots.empty() && !has_empty) throw std::runtime_error("engine image: full table");
+      for (std::uint32_t id : ids) {
+        if (id >= filters.size()) throw std::runtime_error("engine image: bad filter id");
+      }
+    };
+    check_slots(host_slots, host_ids, true);
+    check_slots(token_slots, token_ids, true);
+    check_slots(doc_slots, doc_ids, true);
+    check_slots(any_slot, any_ids, false);
+    for (const ListRec& l : lists) {
+      if (l.name_off > strings.size() || l.name_len > strings.size() - l.name_off) {
+        throw std::runtime_error("engine image: bad list");
+      }
+    }
+    for (const FingerprintRec& p : prints) {
+      if (p.name_off > strings.size() || p.name_len > strings.size() - p.name_off) {
+        throw std::runtime_error("engine image: bad fingerprint");
+      }
+    }
+    regex_count = header->regex_count;
+    regexes = std::make_unique<LazyRegex[]>(regex_count);
+  }
+
+  std::string_view str(std::uint32_t off, std::uint32_t len) const {
+    return strings.substr(off, len);
+  }
+
+  bool regex_matches(const FilterRec& f, std::string_view url) const {
+    LazyRegex& lr = regexes[f.regex];
+    std::call_once(lr.once, [&] {
+      try {
+        auto flags = std::regex::ECMAScript | std::regex::optimize;
+        if ((f.flags & kFlagCase) == 0) flags |= std::regex::icase;
+        lr.re.emplace(std::string(str(f.pat_off, f.pat_len)), flags);
+      } catch (const std::regex_error&) {
+        lr.re.reset();
+      }
+    });
+    if (!lr.re || url.size() > kMaxRegexUrl) return false;
+    try {
+      return std::regex_search(url.begin(), url.end(), *lr.re);
+    } catch (const std::regex_error&) {
+      return false;  // e.g. complexity limits
+    }
+  }
+
+  bool domain_list_matches(const FilterRec& f, std::uint8_t include, std::uint8_t exclude,
+                           std::string_view host, std::string_view entity) const {
+    bool any_include = false;
+    bool included = false;
+    for (std::uint32_t i = f.dom_begin, e = f.dom_begin + f.dom_count; i < e; ++i) {
+      const DomainRec& d = domains[i];
+      if (d.which != include && d.which != exclude) continue;
+      const std::string_view entry = str(d.off, d.len);
+      const bool hit =
+          d.entity ? (!entity.empty() && host_in(entity, entry)) : host_in(host, entry);
+      if (d.which == exclude) {
+        if (hit) return false;
+      } else {
+        any_include = true;
+        if (hit) included = true;
+      }
+    }
+    return !any_include || included;
+  }
+
+  // Options other than the pattern: types were checked by the caller.
+  bool options_match(const FilterRec& f, const Request& r) const {
+    if (f.flags & kFlagDeny) {
+      for (std::uint32_t i = f.dom_begin, e = f.dom_begin + f.dom_count; i < e; ++i) {
+        const DomainRec& d = domains[i];
+        if (d.which == kDenyAllow) {
+          const std::string_view entry = str(d.off, d.len);
+          if (d.entity ? host_in(r.entity(), entry) : host_in(r.hostname(), entry)) return false;
+        }
+      }
+    }
+    if (f.flags & kFlagTo) {
+      const bool entity = (f.flags & kFlagEntity) != 0;
+      if (!domain_list_matches(f, kToInclude, kToExclude, r.hostname(),
+                               entity ? r.entity() : std::string_view{})) {
+        return false;
+      }
+    }
+    if (f.flags & kFlagFrom) {
+      const bool entity = (f.flags & kFlagEntity) != 0;
+      if (!domain_list_matches(f, kFromInclude, kFromExclude, r.source_hostname(),
+                               entity ? r.source_entity() : std::string_view{})) {
+        return false;
+      }
+    }
+    if (f.party != static_cast<std::uint8_t>(Party::any)) {
+      const bool third = r.third_party();
+      if (third != (f.party == static_cast<std::uint8_t>(Party::third))) return false;
+    }
+    return true;
+  }
+
+  // The pattern, anywhere in the URL (no token position known).
+  bool pattern_matches(const FilterRec& f, const Request& r) const {
+    const std::string_view url = r.url();
+    const std::string_view pat = str(f.pat_off, f.pat_len);
+    const bool fold = (f.flags & kFlagCase) == 0;
+    const bool right = (f.flags & kFlagRight) != 0;
+    switch (static_cast<PatternKind>(f.kind)) {
+      case PatternKind::hostname_only:
+        return host_in(r.hostname(), pat);
+      case PatternKind::regex:
+        return regex_matches(f, url);
+      case PatternKind::left_anchored: {
+        const std::size_t star = pat.find('*');
+        const std::string_view first = pat.substr(0, star);
+        if (!segment_at(first, url, 0, fold)) return false;
+        if (star == std::string_view::npos) {
+          return !right || segment_span(first, url, 0) == url.size();
+        }
+        return glob_rest(pat.substr(star + 1), url, segment_span(first, url, 0), right, fold);
+      }
+      case PatternKind::hostname_anchored: {
+        const std::size_t star = pat.find('*');
+        const std::string_view first = pat.substr(0, star);
+        for (std::size_t pos = r.host_begin(); pos < r.host_end(); ++pos) {
+          if (pos != r.host_begin() && url[pos - 1] != '.') continue;
+          if (!segment_at(first, url, pos, fold)) continue;
+          const std::size_t end = pos + segment_span(first, url, pos);
+          if (star == std::string_view::npos) {
+            if (!right || end == url.size()) return true;
+            continue;
+          }
+          return glob_rest(pat.substr(star + 1), url, end, right, fold);
+        }
+        return false;
+      }
+      case PatternKind::plain:
+      default:
+        return glob_rest(pat, url, 0, right, fold);
+    }
+  }
+
+  // The pattern given that token `token_pos` of the URL is the filter's token.
+  bool pattern_matches_at(const FilterRec& f, const Request& r, std::size_t token_pos) const {
+    if (f.flags & kFlagGeneric || f.kind == static_cast<std::uint8_t>(PatternKind::regex) ||
+        f.token_beg == kNoToken) {
+      return pattern_matches(f, r);
+    }
+    if (token_pos < f.token_beg) return false;
+    const std::size_t pos = token_pos - f.token_beg;
+    const std::string_view url = r.url();
+    const std::string_view pat = str(f.pat_off, f.pat_len);
+    if (pos + pat.size() > url.size()) return false;
+    const bool fold = (f.flags & kFlagCase) == 0;
+    for (std::size_t k = 0; k < pat.size(); ++k) {
+      if (!char_eq(pat[k], url[pos + k], fold)) return false;
+    }
+    if ((f.flags & kFlagRight) && pos + pat.size() != url.size()) return false;
+    switch (static_cast<PatternKind>(f.kind)) {
+      case PatternKind::left_anchored:
+        return pos == 0;
+      case PatternKind::hostname_anchored:
+        return pos >= r.host_begin() && pos < r.host_end() &&
+               (pos == r.host_begin() || url[pos - 1] == '.');
+      default:
+        return true;
+    }
+  }
+
+  static constexpr std::size_t kNoPos = static_cast<std::size_t>(-1);
+
+  bool filter_matches(std::uint32_t id, const Request& r, std::size_t token_pos) const {
+    const FilterRec& f = filters[id];
+    if ((f.types & r.type()) == 0) return false;
+    const bool pat =
+        token_pos == kNoPos ? pattern_matches(f, r) : pattern_matches_at(f, r, token_pos);
+    return pat && options_match(f, r);
+  }
+};
+
+Matcher::Matcher() : impl_(std::make_unique<Impl>()) {}
+Matcher::~Matcher() = default;
+Matcher::Matcher(Matcher&&) noexcept = default;
+Matcher& Matcher::operator=(Matcher&&) noexcept = default;
+
+Matcher Matcher::from_image(std::shared_ptr<const ImageBytes> image) {
+  Matcher m;
+  m.impl_->attach(std::move(image));
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matching
+
+namespace {
+struct Hit {
+  const Slot* slot;
+  const std::uint32_t* ids;
+  std::size_t pos;  // token position, or kNoPos
+};
+}  // namespace
+
+MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
+  const Impl& m = *impl_;
+  constexpr std::size_t kNoPos = Impl::kNoPos;
+  constexpr std::size_t kMaxHits = 128;
+  Hit hits[kMaxHits];
+  std::size_t nhits = 0;
+  bool overflow = false;
+  std::uint32_t block = kNoFilter;
+
+  // Returns true when an important block decided.
+  const auto scan_blocks = [&](const Slot* s, const std::uint32_t* ids, std::size_t pos) -> bool {
+    if (nhits < kMaxHits) {
+      hits[nhits++] = Hit{s, ids, pos};
+    } else {
+      overflow = true;
+    }
+    const std::uint32_t end = block == kNoFilter ? s->n_important + s->n_block : s->n_important;
+    for (std::uint32_t i = 0; i < end; ++i) {
+      const std::uint32_t id = ids[s->begin + i];
+      if ((category_bit(static_cast<Category>(m.filters[id].category)) & enabled) == 0) continue;
+      if (!m.filter_matches(id, r, pos)) continue;
+      if (i < s->n_important) {
+        block = id;
+        return true;
+      }
+      if (block == kNoFilter) block = id;
+      if (!m.has_important) return false;
+    }
+    return false;
+  };
+
+  // Visits every candidate bucket; `fn` returns true to stop.
+  const auto visit = [&](auto&& fn) -> bool {
+    // 1. Hostname index: each label suffix of the request's hostname.
+    const std::string_view host = r.hostname();
+    if (!host.empty() && !m.host_slots.empty()) {
+      std::uint64_t h = kFnvOffset;
+      for (std::size_t i = host.size(); i-- > 0;) {
+        h ^= uc(host[i]);
+        h *= kFnvPrime;
+        if (i == 0 || host[i - 1] == '.') {
+          const std::uint64_t key = host_key(h);
+          if (bit_test(m.host_bits, key)) {
+            if (const Slot* s = slot_find(m.host_slots, key)) {
+              if (fn(s, m.host_ids.data(), kNoPos)) return true;
+            }
+          }
+        }
+      }
+    }
+    // 2. Token index: each token of the URL.
+    if (!m.token_slots.empty()) {
+      const std::string_view url = r.url();
+      const std::size_t n = std::min(url.size(), kMaxTokenizedUrl);
+      std::size_t i = 0;
+      while (i < n) {
+        std::uint8_t v = kChars.token[uc(url[i])];
+        if (v == 0) {
+          ++i;
+          continue;
+        }
+        const std::size_t start = i;
+        std::uint32_t th = 0;
+        std::size_t len = 0;
+        while (i < n && (v = kChars.token[uc(url[i])]) != 0) {
+          if (len < kMaxTokenChars) {
+            th = th * 37 + v;
+            ++len;
+          }
+          ++i;
+        }
+        const std::uint64_t key = token_key(th);
+        if (bit_test(m.token_bits, key)) {
+          if (const Slot* s = slot_find(m.token_slots, key)) {
+            if (fn(s, m.token_ids.data(), start)) return true;
+          }
+        }
+      }
+    }
+    // 3. Document index: each label suffix of the document's hostname.
+    const std::string_view doc = r.source_hostname();
+    if (!doc.empty() && !m.doc_slots.empty()) {
+      std::uint64_t h = kFnvOffset;
+      for (std::size_t i = doc.size(); i-- > 0;) {
+        h ^= uc(doc[i]);
+        h *= kFnvPrime;
+        if (i == 0 || doc[i - 1] == '.') {
+          const std::uint64_t key = host_key(h);
+          if (bit_test(m.doc_bits, key)) {
+            if (const Slot* s = slot_find(m.doc_slots, key)) {
+              if (fn(s, m.doc_ids.data(), kNoPos)) return true;
+            }
+          }
+        }
+      }
+    }
+    // 4. Filters with no index key.
+    if (m.any_slot[0].count != 0) {
+      if (fn(&m.any_slot[0], m.any_ids.data(), kNoPos)) return true;
+    }
+    return false;
+  };
+
+  if (visit(scan_blocks)) return {Decision::block, block};
+  if (block == kNoFilter) return {};
+
+  // A block matched: does an exception override it?
+  const auto scan_allows = [&](const Slot* s, const std::uint32_t* ids, std::size_t pos) -> bool {
+    for (std::uint32_t i = s->n_important + s->n_block; i < s->count; ++i) {
+      const std::uint32_t id = ids[s->begin + i];
+      if (m.filter_matches(id, r, pos)) {
+        block = id;
+        return true;
+      }
+    }
+    return false;
+  };
+  if (overflow) {
+    if (visit(scan_allows)) return {Decision::allow, block};
+  } else {
+    for (std::size_t i = 0; i < nhits; ++i) {
+      if (scan_allows(hits[i].slot, hits[i].ids, hits[i].pos)) return {Decision::allow, block};
+    }
+  }
+  return {Decision::block, block};
+}
+
+std::size_t Matcher::filter_count() const {
+  return impl_->filters.size();
+}
+std::string_view Matcher::filter_text(std::uint32_t id) const {
+  const FilterRec& f = impl_->filters[id];
+  return impl_->str(f.raw_off, f.raw_len);
+}
+Category Matcher::filter_category(std::uint32_t id) const {
+  return static_cast<Category>(impl_->filters[id].category);
+}
+std::string_view Matcher::filter_list(std::uint32_t id) const {
+  const ListRec& l = impl_->lists[impl_->filters[id].list];
+  return impl_->str(l.name_off, l.name_len);
+}
+bool Matcher::filter_important(std::uint32_t id) const {
+  return (impl_->filters[id].flags & kFlagImportant) != 0;
+}
+
+std::vector<ListStats> Matcher::lists() const {
+  std::vector<ListStats> out;
+  for (const ListRec& l : impl_->lists) {
+    ListStats s;
+    s.name = std::string(impl_->str(l.name_off, l.name_len));
+    s.category = static_cast<Category>(l.category);
+    s.lines = l.lines;
+    s.loaded = l.loaded;
+    s.skipped = l.skipped;
+    s.badfiltered = l.badfiltered;
+    for (int i = 0; i < kSkipReasonCount; ++i) s.skipped_by_reason[i] = l.reasons[i];
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<SourceFingerprint> Matcher::fingerprints() const {
+  std::vector<SourceFingerprint> out;
+  for (const FingerprintRec& p : impl_->prints) {
+    out.push_back({std::string(impl_->str(p.name_off, p.name_len)), p.size, p.mtime_ns, p.hash});
+  }
+  return out;
+}
+
+std::span<const std::byte> Matcher::image() const {
+  return impl_->bytes;
+}
+
+Matcher::IndexStats Matcher::index_stats() const {
+  IndexStats s;
+  s.host_filters = impl_->host_ids.size();
+  s.token_filters = impl_->token_ids.size();
+  s.doc_filters = impl_->doc_ids.size();
+  s.any_filters = impl_->any_ids.size();
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building
+
+namespace {
+
+// The text of a filter with its `badfilter` option removed: the twin it cancels.
+std::string badfilter_twin(std::string_view raw) {
+  const std::size_t dollar = raw.rfind('$');
+  if (dollar == std::string_view::npos) return std::string(raw);
+  std::string out(raw.substr(0, dollar));
+  std::string opts;
+  std::string_view rest = raw.substr(dollar + 1);
+  while (true) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view opt = rest.substr(0, comma);
+    if (opt != "badfilter") {
+      if (!opts.empty()) opts += ',';
+      opts += opt;
+    }
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (!opts.empty()) out += '$' + opts;
+  return out;
+}
+
+struct Pending {
+  NetworkFilter f;
+  std::uint16_t list;
+  Category category;
+};
+
+class StringPool {
+ public:
+  std::uint32_t add(std::string_view s) {
+    const auto off = static_cast<std::uint32_t>(data_.size());
+    data_.append(s);
+    return off;
+  }
+  std::uint32_t add_shared(std::string_view s) {
+    auto it = shared_.find(std::string(s));
+    if (it != shared_.end()) return it->second;
+    const std::uint32_t off = add(s);
+    shared_.emplace(std::string(s), off);
+    return off;
+  }
+  const std::string& data() const { return data_; }
+
+ private:
+  std::string data_;
+  std::unordered_map<std::string, std::uint32_t> shared_;
+};
+
+struct TableBuild {
+  std::vector<Slot> slots;
+  std::vector<std::uint32_t> ids;
+  std::vector<std::uint64_t> bits = std::vector<std::uint64_t>(kBitsetWords, 0);
+};
+
+TableBuild build_table(std::unordered_map<std::uint64_t, std::vector<std::uint32_t>>& buckets,
+                       const std::vector<FilterRec>& recs) {
+  TableBuild t;
+  std::size_t cap = 16;
+  while (cap < buckets.size() * 2 + 1) cap <<= 1;
+  t.slots.assign(cap, Slot{0, 0, 0, 0, 0});
+  // Deterministic order: sort keys.
+  std::vector<std::uint64_t> keys;
+  keys.reserve(buckets.size());
+  for (const auto& [k, v] : buckets) keys.push_back(k);
+  std::sort(keys.begin(), keys.end());
+  for (std::uint64_t key : keys) {
+    auto& ids = buckets[key];
+    const auto rank = [&](std::uint32_t id) {
+      const FilterRec& f = recs[id];
+      if (f.flags & kFlagException) return 2;
+      return (f.flags & kFlagImportant) ? 0 : 1;
+    };
+    std::stable_sort(ids.begin(), ids.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return rank(a) < rank(b); });
+    Slot s{key, static_cast<std::uint32_t>(t.ids.size()), static_cast<std::uint32_t>(ids.size()), 0,
+           0};
+    for (std::uint32_t id : ids) {
+      const int r = rank(id);
+      if (r == 0) ++s.n_important;
+      if (r == 1) ++s.n_block;
+      t.ids.push_back(id);
+    }
+    const std::size_t mask = cap - 1;
+    std::size_t i = key & mask;
+    while (t.slots[i].key != 0) i = (i + 1) & mask;
+    t.slots[i] = s;
+    bit_set(t.bits, key);
+  }
+  return t;
+}
+
+class ImageWriter {
+ public:
+  ImageWriter() { out_.resize(sizeof(Header)); }
+  template <typename T>
+  void put(Section s, const T* data, std::size_t count) {
+    while (out_.size() % 8 != 0) out_.push_back(std::byte{0});
+    header_.sections[s] = {out_.size(), count * sizeof(T)};
+    const auto* p = reinterpret_cast<const std::byte*>(data);
+    out_.insert(out_.end(), p, p + count * sizeof(T));
+  }
+  template <typename T>
+  void put(Section s, const std::vector<T>& v) {
+    put(s, v.data(), v.size());
+  }
+  std::vector<std::byte> finish(std::uint32_t regex_count) {
+    while (out_.size() % 8 != 0) out_.push_back(std::byte{0});
+    std::memcpy(header_.magic, kMagic, sizeof(kMagic));
+    header_.version = kImageFormatVersion;
+    header_.section_count = kSectionCount;
+    header_.total_size = out_.size();
+    header_.regex_count = regex_count;
+    std::memcpy(out_.data(), &header_, sizeof(Header));
+    return std::move(out_);
+  }
+
+ private:
+  Header header_{};
+  std::vector<std::byte> out_;
+};
+
+}  // namespace
+
+Matcher Matcher::build(const std::vector<ListSource>& sources,
+                       const std::vector<SourceFingerprint>& fingerprints) {
+  std::vector<ListRec> list_recs(sources.size());
+  std::vector<Pending> pending;
+  pending.reserve(140000);
+  std::unordered_set<std::string> badfilters;
+
+  for (std::size_t li = 0; li < sources.size(); ++li) {
+    const ListSource& src = sources[li];
+    ListRec& lr = list_recs[li];
+    lr = ListRec{};
+    lr.category = static_cast<std::uint32_t>(src.category);
+    std::string_view text = src.text;
+    while (!text.empty()) {
+      std::size_t nl = text.find('\n');
+      const std::string_view line = text.substr(0, nl);
+      text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+      ++lr.lines;
+      ParseResult pr = parse_filter_line(line);
+      if (!pr.filter) {
+        ++lr.reasons[static_cast<int>(pr.reason)];
+        if (pr.reason != SkipReason::empty) ++lr.skipped;
+        continue;
+      }
+      if (pr.filter->badfilter) {
+        ++lr.badfilters;
+        badfilters.insert(badfilter_twin(pr.filter->raw));
+        continue;
+      }
+      pending.push_back(
+          Pending{std::move(*pr.filter), static_cast<std::uint16_t>(li), src.category});
+    }
+  }
+
+  StringPool pool;
+  std::vector<FilterRec> recs;
+  std::vector<DomainRec> doms;
+  std::vector<Pending*> kept;
+  recs.reserve(pending.size());
+  std::uint32_t regex_count = 0;
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> host_b, token_b, doc_b;
+  std::vector<std::uint32_t> any_ids;
+
+  for (Pending& p : pending) {
+    ListRec& lr = list_recs[p.list];
+    if (!badfilters.empty() && badfilters.count(p.f.raw) != 0) {
+      ++lr.badfiltered;
+      continue;
+    }
+    ++lr.loaded;
+    const NetworkFilter& f = p.f;
+    FilterRec r{};
+    r.raw_off = pool.add(f.raw);
+    r.raw_len = static_cast<std::uint32_t>(f.raw.size());
+    r.pat_off = pool.add(f.pattern);
+    r.pat_len = static_cast<std::uint32_t>(f.pattern.size());
+    r.types = f.types;
+    r.list = p.list;
+    r.category = static_cast<std::uint8_t>(p.category);
+    r.kind = static_cast<std::uint8_t>(f.pattern_kind);
+    r.party = static_cast<std::uint8_t>(f.party);
+    r.token_beg = kNoToken;
+    std::uint16_t flags = 0;
+    if (f.exception) flags |= kFlagException;
+    if (f.important && !f.exception) flags |= kFlagImportant;
+    if (f.right_anchored) flags |= kFlagRight;
+    if (f.match_case) flags |= kFlagCase;
+    if (f.redirect) flags |= kFlagRedirect;
+    if (f.pattern_kind != PatternKind::regex && f.pattern_kind != PatternKind::hostname_only &&
+        f.pattern.find_first_of("*^") != std::string::npos) {
+      flags |= kFlagGeneric;
+    }
+    r.dom_begin = static_cast<std::uint32_t>(doms.size());
+    const auto add_domains = [&](const std::vector<std::string>& list, DomainWhich which) {
+      for (const std::string& d : list) {
+        const bool entity = d.size() > 2 && d.compare(d.size() - 2, 2, ".*") == 0;
+        if (entity) flags |= kFlagEntity;
+        doms.push_back(DomainRec{
+            pool.add_shared(d), static_cast<std::uint16_t>(std::min<std::size_t>(d.size(), 0xFFFF)),
+            which, static_cast<std::uint8_t>(entity)});
+      }
+    };
+    add_domains(f.from.include, kFromInclude);
+    add_domains(f.from.exclude, kFromExclude);
+    add_domains(f.to.include, kToInclude);
+    add_domains(f.to.exclude, kToExclude);
+    add_domains(f.denyallow.include, kDenyAllow);
+    if (!f.from.empty()) flags |= kFlagFrom;
+    if (!f.to.empty()) flags |= kFlagTo;
+    if (!f.denyallow.empty()) flags |= kFlagDeny;
+    r.dom_count =
+        static_cast<std::uint16_t>(std::min<std::size_t>(doms.size() - r.dom_begin, 0xFFFF));
+    if (f.pattern_kind == PatternKind::regex) r.regex = regex_count++;
+
+    const auto id = static_cast<std::uint32_t>(recs.size());
+    TokenChoice tok;
+    if (f.pattern_kind == PatternKind::hostname_only) {
+      host_b[reverse_hash(f.pattern)].push_back(id);
+    } else {
+      tok =
+          f.pattern_kind == PatternKind::regex ? regex_token(f.pattern) : pattern_token(f.pattern);
+      if (tok.key != 0) {
+        r.token_beg = f.pattern_kind == PatternKind::regex ? kNoToken : tok.beg;
+        token_b[tok.key].push_back(id);
+      } else {
+        const bool doc_indexable = !f.from.include.empty() && (flags & kFlagEntity) == 0;
+        if (doc_indexable) {
+          for (const std::string& d : f.from.include) doc_b[reverse_hash(d)].push_back(id);
+        } else {
+          any_ids.push_back(id);
+        }
+      }
+    }
+    r.flags = flags;
+    recs.push_back(r);
+  }
+
+  TableBuild host_t = build_table(host_b, recs);
+  TableBuild token_t = build_table(token_b, recs);
+  TableBuild doc_t = build_table(doc_b, recs);
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> any_b;
+  if (!any_ids.empty()) any_b[1] = any_ids;
+  TableBuild any_t = build_table(any_b, recs);
+  // The "any" bucket is stored as one slot.
+  Slot any_slot{1, 0, 0, 0, 0};
+  for (const Slot& s : any_t.slots) {
+    if (s.key != 0) any_slot = s;
+  }
+
+  for (std::size_t li = 0; li < sources.size(); ++li) {
+    list_recs[li].name_off = pool.add(sources[li].name);
+    list_recs[li].name_len = static_cast<std::uint32_t>(sources[li].name.size());
+  }
+  std::vector<FingerprintRec> prints;
+  for (const SourceFingerprint& fp : fingerprints) {
+    prints.push_back(FingerprintRec{pool.add(fp.name), static_cast<std::uint32_t>(fp.name.size()),
+                                    fp.size, fp.mtime_ns, fp.hash});
+  }
+
+  ImageWriter w;
+  w.put(kStrings, pool.data().data(), pool.data().size());
+  w.put(kFilters, recs);
+  w.put(kDomains, doms);
+  w.put(kHostSlots, host_t.slots);
+  w.put(kHostIds, host_t.ids);
+  w.put(kHostBits, host_t.bits);
+  w.put(kTokenSlots, token_t.slots);
+  w.put(kTokenIds, token_t.ids);
+  w.put(kTokenBits, token_t.bits);
+  w.put(kDocSlots, doc_t.slots);
+  w.put(kDocIds, doc_t.ids);
+  w.put(kDocBits, doc_t.bits);
+  w.put(kAnySlot, &any_slot, 1);
+  w.put(kAnyIds, any_t.ids);
+  w.put(kLists, list_recs);
+  w.put(kFingerprints, prints);
+  return from_image(std::make_shared<OwnedImage>(w.finish(regex_count)));
+}
+
+}  // namespace optguard::filters

@@ -1,0 +1,270 @@
+#include "filters/request.hpp"
+
+#include <idn2.h>
+#include <libpsl.h>
+
+#include <array>
+#include <cstdlib>
+#include <memory>
+
+namespace optguard::filters {
+namespace {
+
+struct PslDeleter {
+  void operator()(psl_ctx_t* p) const { psl_free(p); }
+};
+
+// The newest public suffix list on the system (psl_latest), falling back to the built-in one.
+const psl_ctx_t* psl() {
+  static const std::unique_ptr<psl_ctx_t, PslDeleter> ctx(psl_latest(nullptr));
+  if (ctx) return ctx.get();
+  return psl_builtin();
+}
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool is_scheme_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '-' || c == '.';
+}
+
+bool is_ip_literal(std::string_view host) {
+  if (host.empty()) return false;
+  if (host.find(':') != std::string_view::npos) return true;  // IPv6 (brackets already removed)
+  // IPv4: digits and dots only, last label numeric.
+  for (char c : host) {
+    if (!((c >= '0' && c <= '9') || c == '.')) return false;
+  }
+  return true;
+}
+
+constexpr std::uint8_t kDomain = 1, kSourceDomain = 2, kEntity = 4, kSourceEntity = 8;
+
+std::string entity_of(std::string_view host) {
+  if (host.empty() || is_ip_literal(host)) return {};
+  const std::string suffix = public_suffix(host);
+  if (suffix.empty() || suffix.size() >= host.size()) return {};
+  std::string out(host.substr(0, host.size() - suffix.size()));
+  out += '*';
+  return out;
+}
+
+}  // namespace
+
+ParsedUrl parse_url(std::string_view input) {
+  ParsedUrl out;
+  parse_url_into(input, out);
+  return out;
+}
+
+void parse_url_into(std::string_view input, ParsedUrl& out) {
+  out.url.clear();
+  out.host_begin = out.host_end = 0;
+  out.has_authority = false;
+  // Trim whitespace and control characters at both ends.
+  while (!input.empty() && static_cast<unsigned char>(input.front()) <= 0x20)
+    input.remove_prefix(1);
+  while (!input.empty() && static_cast<unsigned char>(input.back()) <= 0x20) input.remove_suffix(1);
+  std::size_t colon = 0;
+  while (colon < input.size() && is_scheme_char(input[colon])) ++colon;
+  const bool has_scheme =
+      colon > 0 && colon < input.size() && input[colon] == ':' &&
+      ((input[0] >= 'a' && input[0] <= 'z') || (input[0] >= 'A' && input[0] <= 'Z'));
+  if (!has_scheme) {
+    out.url.assign(input);
+    return;
+  }
+  out.url.reserve(input.size());
+  for (std::size_t i = 0; i < colon; ++i) out.url += lower(input[i]);
+  out.url += ':';
+  std::string_view rest = input.substr(colon + 1);
+  if (rest.size() < 2 || rest[0] != '/' || rest[1] != '/') {
+    out.url.append(rest);  // data:, blob:, about:, mailto: ... no authority
+    return;
+  }
+  out.url += "//";
+  rest.remove_prefix(2);
+  std::size_t auth_end = rest.find_first_of("/?#\\");
+  if (auth_end == std::string_view::npos) auth_end = rest.size();
+  std::string_view authority = rest.substr(0, auth_end);
+  const std::string_view tail = rest.substr(auth_end);
+  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);  // userinfo is not part of the host
+  }
+  std::string_view host = authority;
+  std::string_view port;
+  bool bracketed = false;
+  if (!host.empty() && host.front() == '[') {
+    const std::size_t close = host.find(']');
+    if (close != std::string_view::npos) {
+      bracketed = true;
+      port = host.substr(close + 1);
+      host = host.substr(1, close - 1);
+    }
+  } else if (const std::size_t c = host.find(':'); c != std::string_view::npos) {
+    port = host.substr(c);
+    host = host.substr(0, c);
+  }
+  bool ascii = true;
+  for (char c : host) {
+    if (static_cast<unsigned char>(c) >= 0x80) ascii = false;
+  }
+  std::string ascii_host;
+  if (!ascii) {
+    std::string in(host);
+    char* converted = nullptr;
+    const int rc = idn2_to_ascii_8z(in.c_str(), &converted, IDN2_NONTRANSITIONAL);
+    const std::unique_ptr<char, decltype(&std::free)> guard(converted, &std::free);
+    if (rc == IDN2_OK && converted != nullptr) {
+      ascii_host = converted;
+    } else {
+      ascii_host = in;  // keep the bytes; such a host matches nothing by name
+    }
+    host = ascii_host;
+  }
+  if (bracketed) out.url += '[';
+  out.host_begin = static_cast<std::uint32_t>(out.url.size());
+  for (char c : host) out.url += lower(c);
+  out.host_end = static_cast<std::uint32_t>(out.url.size());
+  if (bracketed) out.url += ']';
+  out.url.append(port);
+  out.url.append(tail);
+  out.has_authority = true;
+  return;
+}
+
+std::string registrable_domain(std::string_view hostname) {
+  if (hostname.empty()) return {};
+  if (is_ip_literal(hostname)) return std::string(hostname);
+  const std::string host(hostname);
+  const char* reg = psl_registrable_domain(psl(), host.c_str());
+  if (reg == nullptr) return host;
+  return std::string(reg);
+}
+
+std::string public_suffix(std::string_view hostname) {
+  if (hostname.empty()) return {};
+  const std::string host(hostname);
+  const char* reg = psl_registrable_domain(psl(), host.c_str());
+  if (reg == nullptr) return {};
+  const std::string_view r(reg);
+  const std::size_t dot = r.find('.');
+  if (dot == std::string_view::npos) return {};
+  return std::string(r.substr(dot + 1));
+}
+
+namespace {
+struct TypeName {
+  std::string_view name;
+  std::uint32_t bit;
+};
+constexpr std::array<TypeName, 31> kTypeNames = {{
+    {"main_frame", kMainFrame},
+    {"sub_frame", kSubFrame},
+    {"stylesheet", kStylesheet},
+    {"script", kScript},
+    {"image", kImage},
+    {"font", kFont},
+    {"object", kObject},
+    {"xmlhttprequest", kXmlHttpRequest},
+    {"ping", kPing},
+    {"media", kMedia},
+    {"websocket", kWebSocket},
+    {"other", kOther},
+    {"popup", kPopup},
+    {"csp_report", kPing},
+    {"beacon", kPing},
+    {"imageset", kImage},
+    {"object_subrequest", kObject},
+    {"sub_document", kSubFrame},
+    {"subdocument", kSubFrame},
+    {"frame", kSubFrame},
+    {"document", kMainFrame},
+    {"doc", kMainFrame},
+    {"xhr", kXmlHttpRequest},
+    {"fetch", kXmlHttpRequest},
+    {"css", kStylesheet},
+    {"speculative", kOther},
+    {"web_manifest", kOther},
+    {"xslt", kOther},
+    {"xml_dtd", kOther},
+    {"webtransport", kWebSocket},
+    {"webbundle", kOther},
+}};
+}  // namespace
+
+std::uint32_t type_from_name(std::string_view name) {
+  for (const auto& t : kTypeNames) {
+    if (t.name == name) return t.bit;
+  }
+  return kOther;
+}
+
+bool is_known_type_name(std::string_view name) {
+  for (const auto& t : kTypeNames) {
+    if (t.name == name) return true;
+  }
+  return false;
+}
+
+std::string_view type_name(std::uint32_t bit) {
+  for (const auto& t : kTypeNames) {
+    if (t.bit == bit) return t.name;
+  }
+  return "other";
+}
+
+void Request::assign(std::string_view url, std::string_view source, std::string_view type) {
+  assign(url, source, type_from_name(type));
+}
+
+void Request::assign(std::string_view url, std::string_view source, std::uint32_t type_bit) {
+  parse_url_into(url, url_);
+  // A top-level document is its own source.
+  parse_url_into((source.empty() && type_bit == kMainFrame) ? url : source, source_);
+  type_ = type_bit;
+  computed_ = 0;
+}
+
+std::string_view Request::domain() const {
+  if ((computed_ & kDomain) == 0) {
+    domain_ = registrable_domain(hostname());
+    computed_ |= kDomain;
+  }
+  return domain_;
+}
+
+std::string_view Request::source_domain() const {
+  if ((computed_ & kSourceDomain) == 0) {
+    source_domain_ = registrable_domain(source_hostname());
+    computed_ |= kSourceDomain;
+  }
+  return source_domain_;
+}
+
+bool Request::third_party() const {
+  // No document at all: nothing is first-party to it.
+  if (source_hostname().empty()) return true;
+  if (hostname() == source_hostname()) return false;
+  return domain() != source_domain();
+}
+
+std::string_view Request::source_entity() const {
+  if ((computed_ & kSourceEntity) == 0) {
+    source_entity_ = entity_of(source_hostname());
+    computed_ |= kSourceEntity;
+  }
+  return source_entity_;
+}
+
+std::string_view Request::entity() const {
+  if ((computed_ & kEntity) == 0) {
+    entity_ = entity_of(hostname());
+    computed_ |= kEntity;
+  }
+  return entity_;
+}
+
+}  // namespace optguard::filters

@@ -1,0 +1,90 @@
+#pragma once
+// A request as the matcher sees it: the URL requested, the document that made it, its type.
+//
+// URL parsing is forgiving: anything is accepted and never throws. The scheme and host are
+// lowercased, an IDN host becomes punycode, userinfo is dropped, IPv6 literals keep their
+// brackets in the URL but not in hostname(). data:/blob:/about: URLs have no hostname.
+// Parties: third-party = the registrable domains (libpsl) of request and document differ,
+// computed lazily (only when a candidate filter asks).
+//
+// Example:
+//   Request r;
+//   r.assign("https://Px.Ads.example.co.uk:8443/a.gif", "https://news.example.com/", "image");
+//   r.hostname() == "px.ads.example.co.uk"; r.domain() == "example.co.uk"; r.third_party() == true
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "filters/filter.hpp"
+
+namespace optguard::filters {
+
+// The parts of a URL, as offsets into a normalised copy of it.
+struct ParsedUrl {
+  std::string url;               // normalised URL (see above)
+  std::uint32_t host_begin = 0;  // hostname within `url` (without IPv6 brackets)
+  std::uint32_t host_end = 0;
+  bool has_authority = false;  // `scheme://host...`
+  std::string_view hostname() const {
+    return std::string_view(url).substr(host_begin, host_end - host_begin);
+  }
+};
+
+// Parses and normalises `input`; never fails (a string with no scheme is kept as is, no host).
+ParsedUrl parse_url(std::string_view input);
+// The same into an existing ParsedUrl (reuses its buffer).
+void parse_url_into(std::string_view input, ParsedUrl& out);
+
+// The registrable domain (eTLD+1) of a lowercase ASCII hostname via libpsl; the hostname
+// itself for IP literals, public suffixes and single labels; "" for "".
+std::string registrable_domain(std::string_view hostname);
+
+// The public suffix of a hostname per libpsl ("co.uk" for "a.example.co.uk"); "" if none.
+std::string public_suffix(std::string_view hostname);
+
+// webRequest type name -> TypeBit ("main_frame" -> kMainFrame, "beacon" -> kPing,
+// "imageset" -> kImage, "csp_report" -> kPing, unknown -> kOther). Filter option names
+// ("subdocument", "xhr", "css", ...) are accepted too.
+std::uint32_t type_from_name(std::string_view name);
+// The webRequest name of one TypeBit ("image").
+std::string_view type_name(std::uint32_t bit);
+// True when `name` is a known type name (for CLI validation).
+bool is_known_type_name(std::string_view name);
+
+class Request {
+ public:
+  Request() = default;
+  Request(std::string_view url, std::string_view source, std::string_view type) {
+    assign(url, source, type);
+  }
+  // Re-initialises this request (reuses its buffers; nothing is cached across calls).
+  void assign(std::string_view url, std::string_view source, std::string_view type);
+  void assign(std::string_view url, std::string_view source, std::uint32_t type_bit);
+
+  std::string_view url() const { return url_.url; }
+  std::string_view hostname() const { return url_.hostname(); }
+  std::uint32_t host_begin() const { return url_.host_begin; }
+  std::uint32_t host_end() const { return url_.host_end; }
+  std::string_view source_hostname() const { return source_.hostname(); }
+  bool has_source() const { return !source_.url.empty(); }
+  std::uint32_t type() const { return type_; }
+
+  std::string_view domain() const;         // registrable domain of hostname()
+  std::string_view source_domain() const;  // registrable domain of the document's hostname
+  bool third_party() const;
+  // The document's hostname with its public suffix replaced by `*`, for entity matching
+  // ("www.example.co.uk" -> "www.example.*"); "" when the host has no public suffix.
+  std::string_view source_entity() const;
+  std::string_view entity() const;
+
+ private:
+  ParsedUrl url_;
+  ParsedUrl source_;
+  std::uint32_t type_ = kOther;
+  // Lazily computed (reset by assign; buffers reused).
+  mutable std::string domain_, source_domain_, entity_, source_entity_;
+  mutable std::uint8_t computed_ = 0;
+};
+
+}  // namespace optguard::filters
