@@ -11,7 +11,7 @@
 //    kept and classified when it returns.
 //  - Signals: each request from a tab whose site has GPC/DNT on counts as one signal sent.
 import { effective, STATIC_CATEGORIES } from '../lib/choices.js';
-import { dayOf, hostOf } from '../lib/site.js';
+import { dayOf, hostOf, isWebUrl } from '../lib/site.js';
 import { OWN_RULE_BASE } from './rules.js';
 
 export const BLOCKED_ERRORS = Object.freeze({ chromium: 'net::ERR_BLOCKED_BY_CLIENT', firefox: 'NS_ERROR_ABORT' });
@@ -50,7 +50,7 @@ export class Activity {
     if (d.tabId < 0) return;
     if (d.type === 'main_frame') await this.counts.navigate(d.tabId, d.url);
     const tab = await this.counts.tab(d.tabId, d.type === 'main_frame' ? d.url : d.documentUrl ?? d.initiator ?? '');
-    if (!tab.site) return;
+    if (!tab.site || !isWebUrl(tab.url)) return;
     const c = this.choices();
     const gpc = c.global.gpc && effective(c, 'gpc', tab.host) ? 1 : 0;
     const dnt = c.global.dnt && effective(c, 'dnt', tab.host) ? 1 : 0;

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { applyChoice, defaultChoices } from '../../extension/lib/choices.js';
+import {
+  buildOwnRules, FALLBACK_RESOURCE_TYPES, hostRulesToInstall, OWN_RULE_BASE, PRIORITY, RULE_IDS,
+  resourceTypesFor, RuleManager, wantedRulesets,
+} from '../../extension/background/rules.js';
+import { FakeDnr } from './fakes.mjs';
+
+const chromiumTypes = resourceTypesFor('chromium', null);
+const firefoxTypes = resourceTypesFor('firefox', null);
+
+function choose(...changes) {
+  return changes.reduce((c, ch) => applyChoice(c, ch), defaultChoices());
+}
+
+describe('resource types per browser', () => {
+  it('uses the browser enum when it is exposed', () => {
+    const types = resourceTypesFor('firefox', { MAIN_FRAME: 'main_frame', IMAGE: 'image', BEACON: 'beacon' });
+    assert.deepEqual(types, ['main_frame', 'image', 'beacon']);
+  });
+  it('falls back to a per-browser list: Firefox has beacon/imageset and no Chromium-only types', () => {
+    assert.ok(firefoxTypes.includes('beacon') && firefoxTypes.includes('imageset'));
+    assert.ok(!firefoxTypes.includes('webtransport') && !firefoxTypes.includes('webbundle'));
+    assert.ok(chromiumTypes.includes('webtransport') && !chromiumTypes.includes('beacon'));
+    for (const t of [chromiumTypes, firefoxTypes]) assert.ok(t.includes('main_frame') && t.includes('sub_frame') && t.includes('ping'));
+    assert.deepEqual(FALLBACK_RESOURCE_TYPES.firefox, firefoxTypes);
+  });
+});
+
+describe('buildOwnRules', () => {
+  it('sets Sec-GPC: 1 and DNT: 1 on every resource type, main_frame included', () => {
+    const rules = buildOwnRules(defaultChoices(), firefoxTypes);
+    assert.equal(rules.length, 2);
+    const gpc = rules.find((r) => r.id === RULE_IDS.gpcSet);
+    const dnt = rules.find((r) => r.id === RULE_IDS.dntSet);
+    assert.deepEqual(gpc.action.requestHeaders, [{ header: 'Sec-GPC', operation: 'set', value: '1' }]);
+    assert.deepEqual(dnt.action.requestHeaders, [{ header: 'DNT', operation: 'set', value: '1' }]);
+    assert.deepEqual(gpc.condition.resourceTypes, firefoxTypes);
+    assert.ok(gpc.condition.resourceTypes.includes('main_frame'));
+    assert.ok(gpc.condition.resourceTypes.includes('beacon'));
+  });
+
+  it('switches GPC and DNT separately', () => {
+    const rules = buildOwnRules(choose({ scope: 'global', key: 'gpc', value: false }), chromiumTypes);
+    assert.deepEqual(rules.map((r) => r.id), [RULE_IDS.dntSet]);
+  });
+
+  it('exempts a site with higher-priority removals: its own requests and its main_frame', () => {
+    const c = choose({ scope: 'site', site: 'www.news.example', key: 'gpc', value: false });
+    const rules = buildOwnRules(c, chromiumTypes);
+    const init = rules.find((r) => r.id === RULE_IDS.gpcExemptInitiator);
+    const main = rules.find((r) => r.id === RULE_IDS.gpcExemptMain);
+    assert.deepEqual(init.action.requestHeaders, [{ header: 'Sec-GPC', operation: 'remove' }]);
+    assert.deepEqual(init.condition.initiatorDomains, ['news.example']);
+    assert.deepEqual(init.condition.resourceTypes, chromiumTypes);
+    assert.deepEqual(main.condition.requestDomains, ['news.example']);
+    assert.deepEqual(main.condition.resourceTypes, ['main_frame']);
+    assert.ok(init.priority > PRIORITY.header && main.priority > PRIORITY.header);
+    // DNT still goes to that site: the exemption is per signal.
+    assert.ok(!rules.some((r) => r.id === RULE_IDS.dntExemptInitiator));
+  });
+
+  it('needs no exemption rules when the signal is off everywhere', () => {
+    const c = choose({ scope: 'global', key: 'dnt', value: false }, { scope: 'site', site: 'a.example', key: 'dnt', value: false });
+    assert.ok(!buildOwnRules(c, chromiumTypes).some((r) => String(r.action.requestHeaders?.[0]?.header) === 'DNT'));
+  });
+
+  it('trusts a site with allowAllRequests on its documents, below the header rules', () => {
+    const c = choose({ scope: 'site', site: 'shop.example', key: 'protection', value: false });
+    const trust = buildOwnRules(c, chromiumTypes).find((r) => r.id === RULE_IDS.trust);
+    assert.equal(trust.action.type, 'allowAllRequests');
+    assert.deepEqual(trust.condition.requestDomains, ['shop.example']);
+    assert.deepEqual(trust.condition.resourceTypes, ['main_frame', 'sub_frame']);
+    assert.ok(trust.priority < PRIORITY.header, 'trusting a site keeps the signals');
+  });
+
+  it('uses only ids >= 100000', () => {
+    const c = choose(
+      { scope: 'site', site: 'a.example', key: 'gpc', value: false },
+      { scope: 'site', site: 'b.example', key: 'dnt', value: false },
+      { scope: 'site', site: 'c.example', key: 'protection', value: false },
+    );
+    const rules = buildOwnRules(c, chromiumTypes);
+    assert.equal(rules.length, 7);
+    assert.ok(rules.every((r) => r.id >= OWN_RULE_BASE));
+    assert.equal(new Set(rules.map((r) => r.id)).size, rules.length);
+  });
+});
+
+describe('host rules and rulesets', () => {
+  const hostRules = [
+    { id: 1, priority: 1, action: { type: 'block' }, condition: { requestDomains: ['x.example'] } },
+    { id: 99999, priority: 1, action: { type: 'block' }, condition: { requestDomains: ['y.example'] } },
+    { id: 100001, priority: 1, action: { type: 'block' }, condition: {} },
+    { id: 0, action: { type: 'block' }, condition: {} },
+  ];
+  it('installs host rules only with ids 1..99999', () => {
+    assert.deepEqual(hostRulesToInstall(defaultChoices(), hostRules).map((r) => r.id), [1, 99999]);
+  });
+  it('drops host rules when custom filters or protection are off', () => {
+    assert.deepEqual(hostRulesToInstall(choose({ scope: 'global', key: 'block:custom', value: false }), hostRules), []);
+    assert.deepEqual(hostRulesToInstall(choose({ scope: 'global', key: 'protection', value: false }), hostRules), []);
+  });
+  it('enables one static ruleset per switched-on category', () => {
+    assert.deepEqual(wantedRulesets(defaultChoices()), ['advertising', 'tracking', 'social']);
+    assert.deepEqual(wantedRulesets(choose({ scope: 'global', key: 'block:social', value: false })), ['advertising', 'tracking']);
+    assert.deepEqual(wantedRulesets(choose({ scope: 'global', key: 'protection', value: false })), []);
+  });
+});
+
+describe('RuleManager', () => {
+  it('disables and re-enables rulesets by difference, and replaces the dynamic rules', async () => {
+    const dnr = new FakeDnr();
+    const rm = new RuleManager({ dnr, flavor: 'chromium' });
+    const off = choose({ scope: 'global', key: 'block:tracking', value: false });
+    await rm.apply(off, [{ id: 5, priority: 1, action: { type: 'block' }, condition: { requestDomains: ['z.example'] } }]);
+    assert.deepEqual([...dnr.enabled].sort(), ['advertising', 'social']);
+    assert.deepEqual(dnr.dynamic.map((r) => r.id).sort((a, b) => a - b), [5, 100001, 100002]);
+    await rm.apply(defaultChoices(), []);
+    assert.deepEqual([...dnr.enabled].sort(), ['advertising', 'social', 'tracking']);
+    assert.deepEqual(dnr.dynamic.map((r) => r.id).sort(), [100001, 100002]);
+    assert.deepEqual(dnr.calls.at(-2), { enableRulesetIds: ['tracking'], disableRulesetIds: [] });
+  });
+
+  it('keeps the signals when the browser rejects a host rule', async () => {
+    const dnr = new FakeDnr();
+    dnr.rejectIf = (rules) => (rules.some((r) => r.id === 7) ? 'Rule with id 7: bad regex' : null);
+    const rm = new RuleManager({ dnr, flavor: 'firefox' });
+    const report = await rm.apply(defaultChoices(), [{ id: 7, priority: 1, action: { type: 'block' }, condition: { regexFilter: '(' } }]);
+    assert.deepEqual(dnr.dynamic.map((r) => r.id).sort(), [100001, 100002]);
+    assert.match(report.errors[0], /bad regex/);
+    assert.equal(report.host, 0);
+  });
+
+  it('does not touch rulesets the manifest does not declare (not generated yet)', async () => {
+    const dnr = new FakeDnr({ enabled: [] });
+    const rm = new RuleManager({ dnr, flavor: 'chromium', declaredRulesets: ['advertising'] });
+    await rm.apply(defaultChoices(), []);
+    assert.deepEqual([...dnr.enabled], ['advertising']);
+  });
+});
