@@ -128,6 +128,28 @@ forEachBrowser((name) => {
     await page.close();
   });
 
+  test('<a ping> with hyperlink auditing allowed: the first party gets its ping, tracker pings are blocked and counted', async (t) => {
+    if (needsRules(ctx)) return t.skip(needsRules(ctx));
+    // By default the extension turns hyperlink auditing off (no ping is sent at all); allow it
+    // so the ping reaches the rules.
+    await ctx.ext.call('set_choice', { choice: { scope: 'global', key: 'browser:hyperlink_auditing', value: true, source: 'options' } });
+    try {
+      const trackers = Object.values(TRACKERS);
+      const { tok, page, tabId } = await loadRequests(ctx, [...trackers, HARMLESS]);
+      assert.equal(await pingsSent(ctx, tok), true, 'the browser sends <a ping> once auditing is allowed');
+      await ctx.server.waitFor((r) => r.host === HARMLESS && r.path === `/r/${tok}/k-ap`, 10000, 'the harmless ping');
+      const perHost = Object.keys(KINDS).length;
+      const counts = await countsAtLeast(ctx, tabId, perHost * trackers.length);
+      for (const h of trackers) assert.deepEqual([...arrived(ctx, tok, h)], [], `nothing from ${h} reached the server`);
+      assert.equal(counts.total, perHost * trackers.length, JSON.stringify(counts.categories));
+      const pings = counts.log.filter((e) => e.url.includes('/k-ap'));
+      assert.equal(pings.length, trackers.length, `one blocked ping per tracker: ${JSON.stringify(pings)}`);
+      await page.close();
+    } finally {
+      await ctx.ext.call('set_choice', { choice: { scope: 'global', key: 'browser:hyperlink_auditing', value: false, source: 'options' } });
+    }
+  });
+
   test('switching a category off in the popup lets that category through, and only it', async (t) => {
     if (needsRules(ctx)) return t.skip(needsRules(ctx));
     const { server, browser, ext } = ctx;

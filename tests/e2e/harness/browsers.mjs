@@ -32,9 +32,16 @@ export function browserAvailable(name) {
  * @param {string[]} [opts.hosts] names the browser resolves to 127.0.0.1 (Firefox needs the list)
  */
 export async function launchBrowser(name, opts = {}) {
-  const extensionDir = opts.extensionDir === undefined ? EXTENSION_DIR : opts.extensionDir;
+  const sourceDir = opts.extensionDir === undefined ? EXTENSION_DIR : opts.extensionDir;
   const hosts = opts.hosts ?? allHosts();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `optguard-e2e-${name}-`));
+  // The browser loads a private copy: Chromium writes _metadata/ into an unpacked extension,
+  // and another process regenerating extension/rulesets must not change it mid-test.
+  let extensionDir = null;
+  if (sourceDir) {
+    extensionDir = path.join(tmp, 'extension');
+    fs.cpSync(sourceDir, extensionDir, { recursive: true, filter: (src) => path.basename(src) !== '_metadata' });
+  }
   let browser;
   let base = null;
   if (name === 'chromium') {
