@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Controller } from '../../extension/background/controller.js';
+import { createDispatcher } from '../../extension/background/messages.js';
+import { RULE_IDS } from '../../extension/background/rules.js';
+import { FakeSetting, fakeApi, settle } from './fakes.mjs';
+
+/** A scripted host: answers the contract's messages from an in-memory state. */
+function scriptedHost(api, { rules = [] } = {}) {
+  const host = { choices: null, records: [], setChoices: [], rules };
+  api.native.onPost = (port, m) => {
+    queueMicrotask(() => {
+      if (port.closed) return;
+      switch (m.type) {
+        case 'get_state':
+          return port.reply(m.id, { choices: host.choices ?? { global: {}, sites: {} } });
+        case 'set_choice': {
+          host.setChoices.push(m);
+          host.choices ??= { global: {}, sites: {} };
+          if (m.scope === 'global') host.choices.global[m.key] = m.value;
+          else (host.choices.sites[m.site] ??= {})[m.key] = m.value;
+          return port.reply(m.id, { seq: host.setChoices.length, state: { choices: host.choices } });
+        }
+        case 'get_rules':
+          return port.reply(m.id, { rules: host.rules, next_cursor: null, version: `v${host.rules.length}` });
+        case 'record':
+          host.records.push(...m.events);
+          return port.reply(m.id, { recorded: m.events.length });
+        case 'filters_add':
+          host.rules = [...host.rules, { id: host.rules.length + 1, priority: 1, action: { type: 'block' }, condition: { requestDomains: [m.text] } }];
+          return port.reply(m.id, { added: 1, errors: [] });
+        case 'hello':
+          return undefined; // answered by FakeNative
+        default:
+          return port.fail(m.id, 'unknown_type', m.type);
+      }
+    });
+  };
+  return host;
+}
+
+const fromPopup = { id: 'ext', url: 'chrome-extension://ext/popup/popup.html' };
+
+describe('Controller (background flows with fakes)', () => {
+  it('installs rules at start and reports them in the status (the e2e readiness hook)', async () => {
+    const api = fakeApi();
+    scriptedHost(api);
+    const ctl = new Controller(api);
+    await ctl.start();
+    await settle();
+    const status = api.storage.local.data.status;
+    assert.equal(status.rulesInstalled, true);
+    assert.equal(status.host.state, 'connected');
+    assert.deepEqual(status.rulesets, ['advertising', 'tracking', 'social']);
+    assert.ok(api.dnr.dynamic.some((r) => r.id === RULE_IDS.gpcSet));
+    assert.equal(api.scripting.scripts.size, 2);
+  });
+
+  it('without a host: choices apply locally at once, are queued, and replay in order when it comes', async () => {
+    const api = fakeApi();
+    api.native.failNext = 'Specified native messaging host not found.';
+    const ctl = new Controller(api, { backoff: { initialMs: 1000, maxMs: 1000 } });
+    await ctl.start();
+    await settle();
+    assert.equal(api.storage.local.data.status.host.reason, 'missing');
+    const dispatch = createDispatcher(ctl);
+    const r = await dispatch({ type: 'set_choice', choice: { scope: 'site', site: 'www.news.example', key: 'gpc', value: false } }, fromPopup);
+    assert.equal(r.synced, false);
+    // Enforced now, without the host: exemption rules and script exclusions.
+    assert.deepEqual(api.dnr.dynamic.find((x) => x.id === RULE_IDS.gpcExemptInitiator).condition.initiatorDomains, ['news.example']);
+    assert.ok(api.scripting.scripts.get('optguard-gpc').excludeMatches.includes('*://news.example/*'));
+    await dispatch({ type: 'set_choice', choice: { scope: 'global', key: 'dnt', value: false } }, fromPopup);
+    assert.equal(api.storage.local.data.pendingChoices.length, 2);
+    // The host appears; the next retry connects and replays both, in order, with source popup.
+    const host = scriptedHost(api);
+    api.native.failNext = null;
+    await api.clock.advance(1000);
+    await settle();
+    assert.deepEqual(host.setChoices.map((c) => [c.scope, c.site, c.key, c.value, c.source]), [
+      ['site', 'www.news.example', 'gpc', false, 'popup'],
+      ['global', undefined, 'dnt', false, 'popup'],
+    ]);
+    assert.deepEqual(api.storage.local.data.pendingChoices, []);
+    assert.equal(ctl.state.choices.global.dnt, false);
+  });
+
+  it('keeps enforcing the host rules saved earlier when the host is gone (degraded mode)', async () => {
+    const api = fakeApi();
+    scriptedHost(api, { rules: [{ id: 3, priority: 1, action: { type: 'block' }, condition: { requestDomains: ['custom.example'] } }] });
+    const first = new Controller(api);
+    await first.start();
+    await settle();
+    assert.ok(api.dnr.dynamic.some((r) => r.id === 3));
+    // Browser restarts without the host; the dynamic rules were wiped for the test's sake.
+    api.dnr.dynamic = [];
+    await api.storage.local.remove('appliedSig');
+    api.native.failNext = 'Native host has exited.';
+    api.native.onPost = null;
+    const second = new Controller(api);
+    await second.start();
+    await settle();
+    assert.ok(api.dnr.dynamic.some((r) => r.id === 3), 'custom filter rule restored from storage');
+    assert.equal(api.storage.local.data.status.host.reason, 'exited');
+  });
+
+  it('a custom filter added from the options page is installed without a restart', async () => {
+    const api = fakeApi();
+    scriptedHost(api);
+    const ctl = new Controller(api);
+    await ctl.start();
+    await settle();
+    const dispatch = createDispatcher(ctl);
+    const r = await dispatch({ type: 'host', request: { type: 'filters_add', text: 'added.example' } }, { id: 'ext', url: 'chrome-extension://ext/options/options.html' });
+    assert.equal(r.added, 1);
+    assert.ok(api.dnr.dynamic.some((x) => x.condition.requestDomains?.[0] === 'added.example'));
+  });
+
+  it('flushes evidence to the host and keeps it while the host is away', async () => {
+    const api = fakeApi({ settings: { 'websites.topicsEnabled': new FakeSetting(true) } });
+    const host = scriptedHost(api);
+    const ctl = new Controller(api);
+    await ctl.start();
+    await settle();
+    assert.ok(host.records.some((e) => e.type === 'browser_setting' && e.key === 'browser:topics' && e.action === 'applied'));
+    api.native.last.die('Native host has exited.');
+    api.native.failNext = 'Native host has exited.';
+    await ctl.activity.onRequest({ tabId: 1, type: 'main_frame', url: 'https://news.example/' });
+    const r = await ctl.flushEvidence();
+    assert.equal(r.left, 1);
+    assert.equal(api.storage.local.data.evidencePending.counters['signals|news.example|2026-11-29|'].gpc, 1);
+  });
+
+  it('refuses messages from content scripts and other extensions', async () => {
+    const api = fakeApi();
+    scriptedHost(api);
+    const ctl = new Controller(api);
+    const dispatch = createDispatcher(ctl);
+    await assert.rejects(dispatch({ type: 'status' }, { id: 'other' }), /sender not allowed/);
+    await assert.rejects(dispatch({ type: 'status' }, { id: 'ext', url: 'https://evil.example/', tab: { id: 1 } }), /sender not allowed/);
+    await assert.rejects(dispatch({ type: 'host', request: { type: 'set_choice' } }, fromPopup), /not allowed/);
+  });
+});
