@@ -3,5 +3,6 @@
 namespace optguard::app {
 void register_messages(protocol::Router& router, Services& services) {
   register_core_messages(router, services);
+  register_ledger_messages(router, services);
 }
 }  // namespace optguard::app

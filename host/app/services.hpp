@@ -3,8 +3,10 @@
 // features opened lazily so `hello` and `ping` never touch the disk.
 
 #include <filesystem>
+#include <memory>
 
 #include "common/home.hpp"
+#include "ledger/ledger.hpp"
 
 namespace optguard::app {
 
@@ -17,9 +19,15 @@ class Services {
   const HomeLocation& home_location() const { return home_; }
   // The home directory, created owner-only if missing; refuses an unsafe one.
   std::filesystem::path home() { return ensure_home(home_); }
+  // The ledger, opened (created on first use) when first asked for.
+  ledger::Ledger& ledger() {
+    if (!ledger_) ledger_ = std::make_unique<ledger::Ledger>(home());
+    return *ledger_;
+  }
 
  private:
   HomeLocation home_;
+  std::unique_ptr<ledger::Ledger> ledger_;
 };
 
 }  // namespace optguard::app
