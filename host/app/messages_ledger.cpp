@@ -13,7 +13,7 @@ namespace {
 namespace params = protocol::params;
 using protocol::Json;
 
-// site?, since?, until?, type? as a ledger Selection.
+// site?, since?, until?, record_type? as a ledger Selection.
 ledger::Selection selection_from(const Json& req) {
   ledger::Selection sel;
   sel.site = params::optional_string(req, "site");
@@ -21,7 +21,8 @@ ledger::Selection selection_from(const Json& req) {
     sel.since_ms = ledger::parse_time(*s, false);
   if (const auto s = params::optional_string(req, "until"))
     sel.until_ms = ledger::parse_time(*s, true);
-  sel.type = params::optional_string(req, "type");
+  // `type` is the envelope's message type, so the record-type filter is `record_type`.
+  sel.type = params::optional_string(req, "record_type");
   return sel;
 }
 
