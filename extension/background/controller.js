@@ -75,6 +75,8 @@ export class Controller {
     await this.state.load();
     await this.applyLocal('start');
     this.host.ensure();
+    // Browsers may drop alarms on restart: re-create the list-update alarm from the schedule.
+    this.lists.info().then((i) => this.lists.syncAlarm(i.schedule)).catch(() => {});
   }
 
   // ---- local enforcement -------------------------------------------------------------

@@ -56,7 +56,8 @@ api.alarms.onAlarm.addListener(
     }
   }),
 );
-api.alarms.create(EVIDENCE_ALARM, { periodInMinutes: 1 });
+// Created once: re-creating it on every wake would restart its period and it might never fire.
+api.alarms.get(EVIDENCE_ALARM).then((a) => a || api.alarms.create(EVIDENCE_ALARM, { periodInMinutes: 1 }));
 api.action.setBadgeBackgroundColor({ color: '#3c6e47' });
 
 // For debugging from the worker's console.

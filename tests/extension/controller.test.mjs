@@ -140,3 +140,46 @@ describe('Controller (background flows with fakes)', () => {
     await assert.rejects(dispatch({ type: 'host', request: { type: 'set_choice' } }, fromPopup), /not allowed/);
   });
 });
+
+describe('list updates', () => {
+  it('fetches both lists from easylist.to, hands them to the host, reloads rules, remembers the outcome', async () => {
+    const api = fakeApi();
+    const { fakeFetch } = await import('./fakes.mjs');
+    api.fetch = fakeFetch({
+      'https://easylist.to/easylist/easylist.txt': { status: 200, body: '||ads.example^' },
+      'https://easylist.to/easylist/easyprivacy.txt': { status: 503, body: '' },
+    });
+    const host = scriptedHost(api);
+    const updates = [];
+    const prev = api.native.onPost;
+    api.native.onPost = (port, m) => {
+      if (m.type === 'lists_update') {
+        updates.push(m);
+        queueMicrotask(() => port.reply(m.id, { list: m.list, loaded: 1, skipped: 0, updated_at: 't' }));
+        return;
+      }
+      prev(port, m);
+    };
+    const ctl = new Controller(api);
+    await ctl.start();
+    await settle();
+    const before = api.native.last.sent.filter((m) => m.type === 'get_rules').length;
+    const r = await ctl.lists.updateNow();
+    assert.deepEqual(updates.map((u) => [u.list, u.text]), [['easylist', '||ads.example^']]);
+    assert.equal(r.easylist.ok, true);
+    assert.equal(r.easyprivacy.ok, false);
+    assert.match(r.easyprivacy.error, /HTTP 503/);
+    assert.equal(api.native.last.sent.filter((m) => m.type === 'get_rules').length, before + 1, 'rules reloaded');
+    assert.equal((await ctl.lists.info()).last.easylist.loaded, 1);
+    assert.ok(host);
+  });
+
+  it('schedules with an alarm the user controls', async () => {
+    const api = fakeApi();
+    const ctl = new Controller(api);
+    await ctl.lists.setSchedule({ enabled: true, everyHours: 12 });
+    assert.equal(api.alarms.map.get('optguard-lists').periodInMinutes, 720);
+    await ctl.lists.setSchedule({ enabled: false, everyHours: 12 });
+    assert.equal(api.alarms.map.has('optguard-lists'), false);
+  });
+});
