@@ -32,7 +32,7 @@ export function createDispatcher(ctl) {
     host: async (m) => {
       const type = m.request?.type;
       if (!HOST_PASSTHROUGH.has(type)) throw new Error(`not allowed: ${type}`);
-      const { type: _t, ...params } = m.request;
+      const { type: _t, ...params } = m.request; // params cannot override the message type
       const result = await ctl.host.request(type, params, { timeoutMs: 60000 });
       if (RELOAD_AFTER.has(type)) await ctl.loadHostRules();
       return result;

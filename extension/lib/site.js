@@ -49,11 +49,9 @@ export function hostAndParents(host) {
   return out;
 }
 
-/** Local calendar day "YYYY-MM-DD" of a time in ms. */
+/** UTC calendar day "YYYY-MM-DD" of a time in ms (the host's days are UTC days too). */
 export function dayOf(ms) {
-  const d = new Date(ms);
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return new Date(ms).toISOString().slice(0, 10);
 }
 
 /** True for pages the extension acts on (http and https documents). */

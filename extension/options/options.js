@@ -90,7 +90,8 @@ let ledgerCursor = null;
 function ledgerQuery() {
   const q = {};
   if ($('ledger-site').value.trim()) q.site = $('ledger-site').value.trim();
-  if ($('ledger-type').value) q.type = $('ledger-type').value;
+  // `record_type`: `type` is the envelope's message type (docs/protocol.md, ledger_list).
+  if ($('ledger-type').value) q.record_type = $('ledger-type').value;
   return q;
 }
 
