@@ -166,7 +166,9 @@ export class Controller {
   onHostStatus(s) {
     const hello = s.hello ? { protocol: s.hello.protocol, host: s.hello.host, capabilities: s.hello.capabilities } : null;
     const host = { state: s.state, reason: s.reason, message: s.message, fix: s.fix, since: s.since, failures: s.failures, hello };
-    this.state.setStatus({ host, hostConnected: s.state === 'connected' }).catch(() => {});
+    const patch = { host, hostConnected: s.state === 'connected' };
+    if (s.state !== 'connected') patch.hostSynced = false;
+    this.state.setStatus(patch).catch(() => {});
   }
 
   async onHostConnected() {
@@ -178,6 +180,8 @@ export class Controller {
       // an older host without get_state: keep the local choices
     }
     await this.loadHostRules();
+    // Choices replayed, state adopted, host rules installed: what tests wait for.
+    await this.state.setStatus({ hostSynced: this.host.connected, hostSyncedAt: this.api.now() });
     await this.flushEvidence();
     await this.activity.classifyWaiting();
   }

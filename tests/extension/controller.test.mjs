@@ -51,6 +51,7 @@ describe('Controller (background flows with fakes)', () => {
     const status = api.storage.local.data.status;
     assert.equal(status.rulesInstalled, true);
     assert.equal(status.host.state, 'connected');
+    assert.equal(status.hostSynced, true);
     assert.deepEqual(status.rulesets, ['advertising', 'tracking', 'social']);
     assert.ok(api.dnr.dynamic.some((r) => r.id === RULE_IDS.gpcSet));
     assert.equal(api.scripting.scripts.size, 2);
@@ -101,6 +102,7 @@ describe('Controller (background flows with fakes)', () => {
     await settle();
     assert.ok(api.dnr.dynamic.some((r) => r.id === 3), 'custom filter rule restored from storage');
     assert.equal(api.storage.local.data.status.host.reason, 'exited');
+    assert.equal(api.storage.local.data.status.hostSynced, false);
   });
 
   it('a custom filter added from the options page is installed without a restart', async () => {
