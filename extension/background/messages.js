@@ -75,8 +75,12 @@ export function createDispatcher(ctl) {
       if (data.listSchedule) await ctl.lists.setSchedule(data.listSchedule);
       let filters = null;
       if (typeof data.customFilters === 'string' && data.customFilters.trim()) {
-        filters = await ctl.host.request('filters_add', { text: data.customFilters });
-        await ctl.loadHostRules();
+        try {
+          filters = await ctl.host.request('filters_add', { text: data.customFilters });
+          await ctl.loadHostRules();
+        } catch (e) {
+          filters = { error: `${e.code ?? 'error'}: ${e.message}` };
+        }
       }
       return { changed, filters };
     },

@@ -60,10 +60,14 @@ export class State {
     });
   }
 
-  /** Adopts the host's state (the host is the source of truth once it has every choice). */
+  /**
+   * Adopts the host's state (the host is the source of truth), with the choices it has not
+   * acknowledged yet applied on top, so a choice still queued is never undone.
+   */
   adoptHostChoices(hostChoices) {
     return this.locked(async () => {
-      this.choices = normalizeChoices(hostChoices);
+      const pending = (await this.storage.get('pendingChoices')).pendingChoices ?? [];
+      this.choices = pending.reduce((c, p) => applyChoice(c, p), normalizeChoices(hostChoices));
       await this.storage.set({ choices: this.choices });
       return this.choices;
     });

@@ -185,3 +185,29 @@ describe('list updates', () => {
     assert.equal(api.alarms.map.has('optguard-lists'), false);
   });
 });
+
+describe('host state vs queued choices', () => {
+  it('a choice the host has not acknowledged survives adopting the host state', async () => {
+    const api = fakeApi();
+    const host = scriptedHost(api);
+    host.choices = { global: { gpc: true }, sites: {} };
+    // The ledger refuses writes for now (e.g. key missing): set_choice fails, get_state works.
+    const prev = api.native.onPost;
+    api.native.onPost = (port, m) => {
+      if (m.type === 'set_choice') return queueMicrotask(() => port.fail(m.id, 'key_missing', 'no key'));
+      return prev(port, m);
+    };
+    api.native.failNext = 'Native host has exited.';
+    const ctl = new Controller(api, { backoff: { initialMs: 1000, maxMs: 1000 } });
+    await ctl.start();
+    await settle();
+    await ctl.setChoice({ scope: 'global', key: 'gpc', value: false });
+    api.native.failNext = null;
+    await api.clock.advance(1000);
+    await settle();
+    assert.equal(api.storage.local.data.status.hostSynced, true);
+    assert.equal(ctl.state.choices.global.gpc, false, 'still off locally');
+    assert.ok(!api.dnr.dynamic.some((r) => r.id === RULE_IDS.gpcSet));
+    assert.equal(api.storage.local.data.pendingChoices.length, 1, 'kept for the next connect');
+  });
+});
