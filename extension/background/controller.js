@@ -249,6 +249,8 @@ export class Controller {
         dnt: effective(c, 'dnt', host),
       },
       counts: tab && tab.host === host ? tab : null,
+      // Blocked requests in this tab that wait for the host to name their category.
+      waiting: this.activity.unclassified.filter((r) => r.tabId === tabId).length,
       declaration: host ? await this.gpc.forUrl(url) : null,
       status: await this.state.status(),
       evidenceWaiting: await this.evidence.waiting(),

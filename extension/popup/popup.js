@@ -66,6 +66,8 @@ async function render(focusId) {
 
   $('blocked-total').textContent = m.blocked.text;
   $('blocked-total').dataset.total = String(m.blocked.total);
+  $('blocked-waiting').hidden = !m.blocked.waiting;
+  $('blocked-waiting').textContent = m.blocked.waiting;
   $('blocked-categories').replaceChildren(
     ...m.blocked.categories.map((c) => {
       const li = document.createElement('li');

@@ -68,6 +68,7 @@ export function globalSwitches(choices, t) {
 
 export function popupModel(ps, t) {
   const model = { host: hostModel(ps.status, t), site: null, blocked: blockedModel(ps.counts, t), globals: globalSwitches(ps.choices, t) };
+  model.blocked.waiting = ps.waiting ? t('blockedWaiting', ps.waiting) : '';
   if (ps.host && /^https?:/.test(ps.url)) {
     const g = ps.choices.global;
     const sc = ps.site_choices;

@@ -70,6 +70,11 @@ describe('popup view model', () => {
     assert.equal(m.site.switches.find((s) => s.key === 'dnt').disabled, true);
   });
 
+  it('says how many blocked requests wait for the host', () => {
+    assert.equal(popupModel(state({ waiting: 3 }), t).blocked.waiting, '3 more stopped requests wait for the host to classify them.');
+    assert.equal(popupModel(state(), t).blocked.waiting, '');
+  });
+
   it('no site section for non-web pages', () => {
     assert.equal(popupModel(state({ url: 'chrome://newtab/', host: 'newtab' }), t).site, null);
   });
