@@ -104,6 +104,7 @@ export async function launchBrowser(name, opts = {}) {
         'browser.shell.checkDefaultBrowser': false,
         // Pings are off by default in Firefox; on, so <a ping> is enforced by the extension.
         'browser.send_pings': true,
+        'browser.send_pings.max_per_link': 20,
       },
     });
     if (extensionDir) {

@@ -68,7 +68,15 @@ function requestsPage({ server, host, query }) {
     .join('\n');
   const fp = Array.from({ length: fpImages }, (_, i) => `<img class="fp" src="/r/${tok}/fp-${i}.png" width="1" height="1">`).join('');
   const pingUrls = hosts.map((h) => u(h, 'k-ap')).concat([`/r/${tok}/k-ap-first`]).join(' ');
-  return `<!doctype html><html><head><meta charset="utf-8"><title>requests</title></head><body>
+  return `<!doctype html><html><head><meta charset="utf-8"><title>requests</title>
+<script>
+  // Capturing listeners, installed before any element exists: a blocked image can fail before
+  // a later script could attach its own listener.
+  window.__results = {};
+  const __set = (el, v) => { if (el.dataset && el.dataset.kind) (window.__results[el.dataset.kind] ??= {})[el.dataset.host] = v; };
+  document.addEventListener('load', (e) => __set(e.target, 'load'), true);
+  document.addEventListener('error', (e) => __set(e.target, 'error'), true);
+</script></head><body>
 <h1>requests on ${esc(host)}</h1>
 <div id="fp">${fp}</div>
 ${rows}
@@ -76,12 +84,8 @@ ${rows}
 <a id="pinglink" href="/r/${tok}/landing" target="sink" ping="${esc(pingUrls)}">follow</a>
 <script>
   const hosts = ${JSON.stringify(hosts)};
-  const R = (window.__results = {});
+  const R = window.__results;
   const set = (kind, host, v) => { (R[kind] ??= {})[host] = v; };
-  for (const el of document.querySelectorAll('[data-kind]')) {
-    el.addEventListener('load', () => set(el.dataset.kind, el.dataset.host, 'load'));
-    el.addEventListener('error', () => set(el.dataset.kind, el.dataset.host, 'error'));
-  }
   for (const h of hosts) {
     const base = ${JSON.stringify(`http://HOST:${server.port}/r/${tok}/`)}.replace('HOST', h);
     set('beacon', h, navigator.sendBeacon(base + 'k-sb', 'x=1') ? 'queued' : 'refused');
@@ -98,6 +102,7 @@ ${rows}
     } catch (e) { set('websocket', h, 'error'); }
   }
   // The first party's own fetch (a positive control for the log and for headers).
+  set('beacon', 'first', navigator.sendBeacon('/r/${tok}/k-sb-first', 'x=1') ? 'queued' : 'refused');
   fetch('/r/${tok}/k-fetch-first').then(() => set('fetch', 'first', 'load'), () => set('fetch', 'first', 'error'));
   window.__pageReady = true;
 </script>
