@@ -40,8 +40,9 @@ export class ExtensionControl {
   }
 
   /**
-   * Waits for the extension's ready signal: rules installed, and (host: true) the host
-   * connected with its rules loaded; (host: false) the host reported degraded.
+   * Waits for the extension's ready signal (extension/README.md): rulesInstalled, and
+   * (host: true) hostSynced — connected, queued choices replayed, host rules installed;
+   * (host: false) the host reported degraded.
    */
   async waitReady({ host = true, timeout = 20000 } = {}) {
     let last = null;
@@ -49,7 +50,7 @@ export class ExtensionControl {
       async () => {
         last = await this.status();
         if (!last?.rulesInstalled) return false;
-        if (host === true) return last.host?.state === 'connected' && last.hostRulesVersion !== undefined;
+        if (host === true) return last.host?.state === 'connected' && last.hostSynced === true;
         if (host === false) return last.host?.state === 'degraded';
         return true;
       },
