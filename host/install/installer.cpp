@@ -197,6 +197,14 @@ InstallResult install(const InstallOptions& options, const Env& env, InstallReco
     for (const auto& d : manifest_dirs(b, options.scope, env))
       targets.push_back({b, d.dir, d.verified, false});
   }
+  // Forget profiles deleted since (a demo's temporary --user-data-dir) and folders gone.
+  std::error_code gone;
+  if (!options.dry_run) {
+    std::erase_if(record.files, [&](const RecordedFile& f) {
+      return f.custom && !fs::exists(f.path.parent_path().parent_path(), gone);
+    });
+    std::erase_if(record.dirs, [&](const fs::path& d) { return !fs::exists(d, gone); });
+  }
   std::vector<fs::path> custom_dirs = options.chromium_user_data_dirs;
   // Repair the custom folders recorded before, when they still exist.
   std::error_code ec;
