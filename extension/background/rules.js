@@ -96,6 +96,25 @@ export function hostRulesToInstall(choices, hostRules) {
   return (hostRules ?? []).filter((r) => Number.isInteger(r?.id) && r.id >= 1 && r.id < OWN_RULE_BASE);
 }
 
+/**
+ * A host rule made safe for this browser: resource types it does not know are dropped (Firefox
+ * rejects the whole update for one unknown type); a rule left with an empty resourceTypes
+ * list is dropped (an empty list would mean "every type").
+ */
+export function adaptRule(rule, knownTypes) {
+  const known = new Set(knownTypes);
+  const c = { ...rule.condition };
+  if (Array.isArray(c.resourceTypes)) {
+    c.resourceTypes = c.resourceTypes.filter((t) => known.has(t));
+    if (!c.resourceTypes.length) return null;
+  }
+  if (Array.isArray(c.excludedResourceTypes)) {
+    c.excludedResourceTypes = c.excludedResourceTypes.filter((t) => known.has(t));
+    if (!c.excludedResourceTypes.length) delete c.excludedResourceTypes;
+  }
+  return { ...rule, condition: c };
+}
+
 /** Static rulesets that should be enabled. */
 export function wantedRulesets(choices) {
   if (!choices.global.protection) return [];
@@ -104,8 +123,11 @@ export function wantedRulesets(choices) {
 
 /** Brings the browser's DNR state in line with the choices and the saved host rules. */
 export class RuleManager {
-  constructor({ dnr, flavor, declaredRulesets }) {
+  constructor({ dnr, flavor, declaredRulesets, maxDynamicRules }) {
     this.dnr = dnr;
+    // Read at run time (limits differ by browser and version); 5000 is Firefox's and the
+    // smallest any supported browser guarantees.
+    this.maxDynamicRules = maxDynamicRules ?? dnr.maxDynamicRules ?? 5000;
     this.types = resourceTypesFor(flavor, dnr.resourceTypeEnum);
     this.declared = new Set(declaredRulesets ?? STATIC_CATEGORIES);
     this.queue = Promise.resolve();
@@ -133,7 +155,10 @@ export class RuleManager {
       report.errors.push(`rulesets: ${e?.message ?? e}`);
     }
     const own = buildOwnRules(choices, this.types);
-    const host = hostRulesToInstall(choices, hostRules);
+    const adapted = hostRulesToInstall(choices, hostRules).map((r) => adaptRule(r, this.types)).filter(Boolean);
+    const room = Math.max(0, this.maxDynamicRules - own.length);
+    const host = adapted.slice(0, room);
+    if (adapted.length > room) report.errors.push(`dynamic rules: ${adapted.length - room} custom rules over the browser's limit of ${this.maxDynamicRules}`);
     const existing = (await this.dnr.getDynamicRules()).map((r) => r.id);
     try {
       await this.dnr.updateDynamicRules({ removeRuleIds: existing, addRules: [...own, ...host] });

@@ -57,6 +57,7 @@ export function createBrowserApi(ns = extensionNamespace()) {
     connectNative: nativeConnector(ns),
     dnr: {
       resourceTypeEnum: dnr.ResourceType ?? null,
+      maxDynamicRules: dnr.MAX_NUMBER_OF_DYNAMIC_RULES ?? dnr.MAX_NUMBER_OF_DYNAMIC_AND_SESSION_RULES ?? null,
       updateDynamicRules: (opts) => dnr.updateDynamicRules(opts),
       getDynamicRules: () => dnr.getDynamicRules(),
       updateEnabledRulesets: (opts) => dnr.updateEnabledRulesets(opts),

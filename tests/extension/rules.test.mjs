@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyChoice, defaultChoices } from '../../extension/lib/choices.js';
 import {
-  buildOwnRules, FALLBACK_RESOURCE_TYPES, hostRulesToInstall, OWN_RULE_BASE, PRIORITY, RULE_IDS,
+  adaptRule, buildOwnRules, FALLBACK_RESOURCE_TYPES, hostRulesToInstall, OWN_RULE_BASE, PRIORITY, RULE_IDS,
   resourceTypesFor, RuleManager, wantedRulesets,
 } from '../../extension/background/rules.js';
 import { FakeDnr } from './fakes.mjs';
@@ -138,5 +138,25 @@ describe('RuleManager', () => {
     const rm = new RuleManager({ dnr, flavor: 'chromium', declaredRulesets: ['advertising'] });
     await rm.apply(defaultChoices(), []);
     assert.deepEqual([...dnr.enabled], ['advertising']);
+  });
+});
+
+describe('host rules adapted to the browser', () => {
+  it('drops resource types the browser lacks, and rules left with none', () => {
+    const r = { id: 1, priority: 1, action: { type: 'block' }, condition: { urlFilter: '||t.example^', resourceTypes: ['image', 'webtransport'], excludedResourceTypes: ['webbundle'] } };
+    assert.deepEqual(adaptRule(r, firefoxTypes).condition, { urlFilter: '||t.example^', resourceTypes: ['image'] });
+    assert.equal(adaptRule({ ...r, condition: { resourceTypes: ['webbundle'] } }, firefoxTypes), null);
+    assert.deepEqual(adaptRule(r, chromiumTypes), r);
+  });
+
+  it('installs no more custom rules than the browser allows, and says so', async () => {
+    const dnr = new FakeDnr();
+    const rm = new RuleManager({ dnr, flavor: 'firefox', maxDynamicRules: 5 });
+    const many = Array.from({ length: 6 }, (_, i) => ({ id: i + 1, priority: 1, action: { type: 'block' }, condition: { requestDomains: [`h${i}.example`], resourceTypes: ['image', 'webtransport'] } }));
+    const report = await rm.apply(defaultChoices(), many);
+    assert.equal(dnr.dynamic.length, 5);
+    assert.equal(report.host, 3);
+    assert.match(report.errors[0], /3 custom rules over the browser's limit of 5/);
+    assert.ok(dnr.dynamic.every((x) => !x.condition.resourceTypes?.includes('webtransport')));
   });
 });
