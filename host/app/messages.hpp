@@ -8,5 +8,6 @@ void register_messages(protocol::Router& router, Services& services);
 
 // One function per feature, each in its own messages_<feature>.cpp.
 void register_core_messages(protocol::Router& router, Services& services);
+void register_engine_messages(protocol::Router& router, Services& services);
 void register_ledger_messages(protocol::Router& router, Services& services);
 }  // namespace optguard::app

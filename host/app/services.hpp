@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "common/home.hpp"
+#include "filters/engine.hpp"
 #include "ledger/ledger.hpp"
 
 namespace optguard::app {
@@ -19,6 +20,11 @@ class Services {
   const HomeLocation& home_location() const { return home_; }
   // The home directory, created owner-only if missing; refuses an unsafe one.
   std::filesystem::path home() { return ensure_home(home_); }
+  // The filter engine: mapped from the compiled cache, or built from the lists (and cached)
+  // when first asked for (services_engine.cpp). reload_engine() rebuilds it after a list or
+  // custom-filter change.
+  const filters::Engine& engine();
+  void reload_engine();
   // The ledger, opened (created on first use) when first asked for.
   ledger::Ledger& ledger() {
     if (!ledger_) ledger_ = std::make_unique<ledger::Ledger>(home());
@@ -27,6 +33,7 @@ class Services {
 
  private:
   HomeLocation home_;
+  std::unique_ptr<filters::Engine> engine_;
   std::unique_ptr<ledger::Ledger> ledger_;
 };
 

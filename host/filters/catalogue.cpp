@@ -1,0 +1,130 @@
+#include "filters/catalogue.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "common/errors.hpp"
+#include "filters/social_list.hpp"
+
+namespace optguard::filters {
+
+namespace fs = std::filesystem;
+
+CatalogueOptions default_catalogue_options() {
+  CatalogueOptions o;
+  const char* env = std::getenv("OPTGUARD_SYSTEM_LISTS");
+  o.system_list_dir =
+      (env != nullptr && *env != '\0') ? fs::path(env) : fs::path(std::string(kDebianListDir));
+  return o;
+}
+
+std::vector<CatalogueEntry> default_catalogue(const fs::path& home,
+                                              const CatalogueOptions& options) {
+  std::vector<CatalogueEntry> out;
+  std::error_code ec;
+  const auto file_entry = [&](std::string name, Category cat, const fs::path& home_path,
+                              const fs::path& system_path) {
+    CatalogueEntry e;
+    e.name = std::move(name);
+    e.category = cat;
+    if (!home_path.empty() && fs::is_regular_file(home_path, ec)) {
+      e.path = home_path;
+      e.origin = "home";
+      e.present = true;
+    } else if (!system_path.empty() && fs::is_regular_file(system_path, ec)) {
+      e.path = system_path;
+      e.origin = "system";
+      e.present = true;
+    } else {
+      e.path = !home_path.empty() ? home_path : system_path;
+      e.origin = !home_path.empty() ? "home" : "system";
+    }
+    out.push_back(std::move(e));
+  };
+  file_entry("easylist", Category::advertising, home / "lists" / "easylist.txt",
+             options.system_list_dir / "easylist.txt");
+  file_entry("easyprivacy", Category::tracking, home / "lists" / "easyprivacy.txt",
+             options.system_list_dir / "easyprivacy.txt");
+  if (options.include_social) {
+    CatalogueEntry e;
+    e.name = "social";
+    e.category = Category::social;
+    e.builtin = builtin_social_list();
+    e.origin = "builtin";
+    e.present = true;
+    out.push_back(std::move(e));
+  }
+  file_entry("custom", Category::custom, home / "filters" / "custom.txt", {});
+  file_entry("learned", Category::learned, home / "lists" / "learned.txt", {});
+  return out;
+}
+
+std::uint64_t content_hash(std::string_view text) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+namespace {
+std::int64_t mtime_ns(const fs::path& p, std::error_code& ec) {
+  const auto t = fs::last_write_time(p, ec);
+  if (ec) return 0;
+  return static_cast<std::int64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+}
+}  // namespace
+
+std::vector<SourceFingerprint> stat_catalogue(const std::vector<CatalogueEntry>& entries) {
+  std::vector<SourceFingerprint> out;
+  for (const CatalogueEntry& e : entries) {
+    if (!e.present) continue;
+    SourceFingerprint f;
+    f.name = e.name;
+    if (e.path.empty()) {
+      f.size = e.builtin.size();
+      f.hash = content_hash(e.builtin);
+    } else {
+      std::error_code ec;
+      f.size = fs::file_size(e.path, ec);
+      if (ec) f.size = 0;
+      f.mtime_ns = mtime_ns(e.path, ec);
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+LoadedCatalogue read_catalogue(const std::vector<CatalogueEntry>& entries) {
+  LoadedCatalogue out;
+  for (const CatalogueEntry& e : entries) {
+    if (!e.present) continue;
+    ListSource s;
+    s.name = e.name;
+    s.category = e.category;
+    SourceFingerprint f;
+    f.name = e.name;
+    if (e.path.empty()) {
+      s.text = std::string(e.builtin);
+    } else {
+      std::error_code ec;
+      f.mtime_ns = mtime_ns(e.path, ec);
+      std::ifstream in(e.path, std::ios::binary);
+      if (!in) throw Error(ErrorCode::io_error, "cannot read the list " + e.path.string());
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      s.text = std::move(ss).str();
+    }
+    f.size = s.text.size();
+    f.hash = content_hash(s.text);
+    out.sources.push_back(std::move(s));
+    out.fingerprints.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace optguard::filters
