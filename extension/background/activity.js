@@ -29,7 +29,7 @@ export class Activity {
    * @param {string} o.flavor
    * @param {TabCounts} o.counts
    * @param {() => object} o.choices   current choices (sync)
-   * @param {(requests, categories) => Promise<verdicts>} o.classify   host classify
+   * @param {(requests, categories) => Promise<{verdicts, next_index}>} o.classify   host classify
    * @param {() => boolean} o.hostConnected
    * @param {() => number} o.now
    * @param {{setTimeout, clearTimeout}} o.timers
@@ -97,21 +97,29 @@ export class Activity {
   /** Classifies waiting blocked requests with the host; keeps them while it is away. */
   async classifyWaiting() {
     if (!this.unclassified.length) return 0;
-    if (!this.hostConnected()) return 0; // retried from main.js when the host connects
+    if (!this.hostConnected()) return 0; // retried from the controller when the host connects
     const batch = this.unclassified.splice(0, 500);
     const c = this.choices();
     const categories = {};
     for (const cat of ['advertising', 'tracking', 'social', 'custom', 'learned']) categories[cat] = c.global[`block:${cat}`];
-    let verdicts;
+    let result;
     try {
-      verdicts = await this.classify(batch.map((r) => ({ url: r.url, source: r.source, type: r.type })), categories);
+      result = await this.classify(batch.map((r) => ({ url: r.url, source: r.source, type: r.type })), categories);
     } catch {
+      // Keep them; try again shortly (a disconnect also retries on the next connect).
       this.unclassified.unshift(...batch);
+      this.retryMs = Math.min(30000, (this.retryMs ?? 500) * 2);
+      this.scheduleClassify(this.retryMs);
       return 0;
     }
+    this.retryMs = null;
+    const verdicts = result?.verdicts ?? [];
+    // A reply that would pass the size cap stops early at next_index: the rest goes back.
+    const done = Number.isInteger(result?.next_index) ? result.next_index : batch.length;
+    if (done < batch.length) this.unclassified.unshift(...batch.slice(done));
     let counted = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const v = verdicts?.[i];
+    for (let i = 0; i < Math.min(done, verdicts.length); i++) {
+      const v = verdicts[i];
       if (v?.verdict === 'block') {
         await this.record(batch[i], v.category ?? 'custom');
         counted++;

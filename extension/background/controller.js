@@ -51,7 +51,8 @@ export class Controller {
       flavor: api.flavor,
       counts: this.counts,
       choices: () => this.state.choices,
-      classify: async (requests, categories) => (await this.host.request('classify', { requests, categories })).verdicts,
+      // The first classify of a host process may build the engine from the lists: allow time.
+      classify: (requests, categories) => this.host.request('classify', { requests, categories }, { timeoutMs: 60000 }),
       hostConnected: () => this.host.connected,
       now,
       timers,

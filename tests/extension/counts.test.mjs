@@ -20,7 +20,9 @@ function setup({ flavor = 'chromium', debugAvailable = false, connected = true, 
     classify: async (requests, categories) => {
       if (!state.connected) throw Object.assign(new Error('down'), { code: 'host_unavailable' });
       classified.push({ requests, categories });
-      return requests.map((r) => verdict?.(r) ?? (r.url.includes('tracker') ? { verdict: 'block', category: 'tracking' } : { verdict: 'none', category: null }));
+      const verdicts = requests.map((r) => verdict?.(r) ?? (r.url.includes('tracker') ? { verdict: 'block', category: 'tracking' } : { verdict: 'none', category: null }));
+      const cut = state.cutAt != null && state.cutAt < verdicts.length ? state.cutAt : null;
+      return { verdicts: cut == null ? verdicts : verdicts.slice(0, cut), next_index: cut };
     },
     hostConnected: () => state.connected,
     now: clock.now,
@@ -121,6 +123,26 @@ describe('Activity: what was blocked, exactly', () => {
     state.connected = true;
     assert.equal(await activity.classifyWaiting(), 1);
     assert.equal((await counts.get(4)).total, 1);
+  });
+
+  it('retries a failed classify (a slow first engine load) and follows next_index paging', async () => {
+    const { activity, counts, clock, state, classified } = setup({ flavor: 'firefox' });
+    await activity.onRequest(page(6, 'https://news.example/'));
+    const realClassify = activity.classify;
+    let fail = true;
+    activity.classify = async (...a) => {
+      if (fail) throw Object.assign(new Error('classify: no reply within 60000 ms'), { code: 'timeout' });
+      return realClassify(...a);
+    };
+    for (let i = 0; i < 3; i++) await activity.onError(blocked(6, `https://px.tracker.example/${i}`, 'NS_ERROR_ABORT', `q${i}`));
+    await clock.advance(50);
+    assert.equal(activity.unclassified.length, 3, 'kept after the failure');
+    fail = false;
+    state.cutAt = 2; // the host answers two verdicts and next_index 2
+    await clock.advance(1000);
+    assert.equal((await counts.get(6)).total, 3);
+    assert.equal(classified.length, 2, 'the rest sent again from next_index');
+    assert.equal(classified[1].requests.length, 1);
   });
 
   it('sends the category switches with classify', async () => {
