@@ -184,6 +184,13 @@ export class Controller {
     // Choices replayed, state adopted, host rules installed: what tests wait for.
     await this.state.setStatus({ hostSynced: this.host.connected, hostSyncedAt: this.api.now() });
     await this.flushEvidence();
+    if (!this.activity.debugAvailable && !this.activity.unclassified.length) {
+      // Counting needs classify here: have the host load its engine now, not on the first
+      // blocked request (a fresh home builds it from the lists, which takes seconds).
+      this.host
+        .request('classify', { requests: [{ url: 'https://optguard.invalid/', source: 'https://optguard.invalid/', type: 'other' }] }, { timeoutMs: 60000 })
+        .catch(() => {});
+    }
     await this.activity.classifyWaiting();
   }
 
