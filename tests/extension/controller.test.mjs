@@ -211,3 +211,44 @@ describe('host state vs queued choices', () => {
     assert.equal(api.storage.local.data.pendingChoices.length, 1, 'kept for the next connect');
   });
 });
+
+describe('settings export/import and popup state', () => {
+  it('exports choices and filters; importing replays each difference as set_choice from options', async () => {
+    const api = fakeApi();
+    const host = scriptedHost(api);
+    const ctl = new Controller(api);
+    await ctl.start();
+    await settle();
+    const fromOptions = { id: 'ext', url: 'chrome-extension://ext/options/options.html' };
+    const dispatch = createDispatcher(ctl);
+    const exported = await dispatch({ type: 'export_settings' }, fromOptions);
+    assert.equal(exported.format, 'optguard-settings');
+    assert.equal(exported.choices.global.gpc, true);
+    const data = structuredClone(exported);
+    data.choices.global.dnt = false;
+    data.choices.sites['shop.example'] = { protection: false };
+    data.customFilters = null;
+    const r = await dispatch({ type: 'import_settings', data }, fromOptions);
+    assert.equal(r.changed, 2);
+    assert.deepEqual(host.setChoices.map((c) => [c.key, c.value, c.source]), [['dnt', false, 'options'], ['protection', false, 'options']]);
+    assert.ok(api.dnr.dynamic.some((x) => x.id === RULE_IDS.trust));
+    await assert.rejects(dispatch({ type: 'import_settings', data: { format: 'other' } }, fromOptions), /not an optguard settings file/);
+  });
+
+  it('popup_state: the tab counts, the site choices and the declaration', async () => {
+    const api = fakeApi();
+    scriptedHost(api);
+    const ctl = new Controller(api);
+    await ctl.start();
+    await settle();
+    await ctl.activity.onRequest({ tabId: 7, type: 'main_frame', url: 'https://www.news.example/a' });
+    await ctl.counts.blocked(7, { url: 'https://t.example/p.gif', type: 'image', category: 'tracking' });
+    await ctl.setChoice({ scope: 'site', site: 'www.news.example', key: 'dnt', value: false });
+    const ps = await ctl.popupState(7, 'https://www.news.example/a');
+    assert.equal(ps.site, 'news.example');
+    assert.deepEqual(ps.site_choices, { protection: true, gpc: true, dnt: false });
+    assert.equal(ps.counts.total, 1);
+    assert.equal(ps.declaration, null);
+    assert.equal(api.action.badges.get(7), '1');
+  });
+});
