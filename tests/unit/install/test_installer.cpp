@@ -126,7 +126,7 @@ TEST_CASE("a second install without --browser repairs every recorded browser",
   CHECK(json::parse(slurp(file))["path"] == new_host.string());
 }
 
-TEST_CASE("--dry-run writes nothing and shows the content", "[install][installer]") {
+TEST_CASE("dry-run writes nothing and shows the content", "[install][installer]") {
   FakeHome fh;
   const auto host = fh.script("opt/optguard", "#!/bin/sh\n");
   const auto before = fh.snapshot();
@@ -175,7 +175,8 @@ TEST_CASE("uninstall leaves a file someone replaced, and dry-run touches nothing
   CHECK(fs::exists(ff));
 }
 
-TEST_CASE("--system writes the system-wide folders (under a fake root)", "[install][installer]") {
+TEST_CASE("system scope writes the system-wide folders (under a fake root)",
+          "[install][installer]") {
   FakeHome fh;
   const auto host = fh.script("opt/optguard", "#!/bin/sh\n");
   InstallRecord rec;
@@ -209,7 +210,7 @@ TEST_CASE("macOS layout in a fake home", "[install][installer]") {
         fh.env.root / "Library/Google/Chrome/NativeMessagingHosts/org.optguard.host.json");
 }
 
-TEST_CASE("--chromium-user-data-dir writes DIR/NativeMessagingHosts and is repaired later",
+TEST_CASE("a Chromium user-data-dir gets DIR/NativeMessagingHosts and is repaired later",
           "[install][installer]") {
   FakeHome fh;
   const auto host = fh.script("opt/optguard", "#!/bin/sh\n");
@@ -256,4 +257,22 @@ TEST_CASE("the install record survives a save and load", "[install][installer]")
   CHECK(load_record(fh.base() / "missing.json").empty());
   std::ofstream(fh.base() / "bad.json") << "{";
   CHECK_THROWS_AS(load_record(fh.base() / "bad.json"), optguard::Error);
+}
+
+TEST_CASE("a deleted user-data-dir (a demo's temporary profile) is forgotten by the next install",
+          "[install][installer]") {
+  FakeHome fh;
+  const auto host = fh.script("opt/optguard", "#!/bin/sh\n");
+  const auto profile = fh.base() / "tmp-profile";
+  InstallRecord rec;
+  auto o = opts(host, {Browser::firefox});
+  o.chromium_user_data_dirs = {profile};
+  install(o, fh.env, rec);
+  REQUIRE(rec.files.size() == 2);
+  fs::remove_all(profile);
+  const auto r = install(opts(host, {Browser::firefox}), fh.env, rec);
+  CHECK(r.actions.size() == 1);
+  REQUIRE(rec.files.size() == 1);
+  CHECK(rec.files[0].browser == Browser::firefox);
+  for (const auto& d : rec.dirs) CHECK(fs::exists(d));
 }
