@@ -10,6 +10,8 @@ import { waitUntil } from './harness/browsers.mjs';
 import { SITE, OTHER_SITE } from './harness/hosts.mjs';
 
 const recordKey = (r) => JSON.stringify(r);
+// A choice record carries the new value as `new` (docs/ledger.md).
+const valueOf = (r) => r.new ?? r.value;
 
 forEachBrowser((name) => {
   describe('with the host', () => {
@@ -28,7 +30,7 @@ forEachBrowser((name) => {
       const before = await waitUntil(
         () => {
           const recs = home.ledgerList();
-          return recs.some((r) => r.type === 'choice' && r.key === 'block:learned' && r.value === false) ? recs : null;
+          return recs.some((r) => r.type === 'choice' && r.key === 'block:learned' && valueOf(r) === false) ? recs : null;
         },
         { what: 'the first choice in the ledger' },
       );
@@ -67,7 +69,7 @@ forEachBrowser((name) => {
       );
       const afterKeys = new Set(after.map(recordKey));
       for (const r of before) assert.ok(afterKeys.has(recordKey(r)), `record kept: ${recordKey(r)}`);
-      const learned = after.filter((r) => r.type === 'choice' && r.key === 'block:learned').map((r) => r.value);
+      const learned = after.filter((r) => r.type === 'choice' && r.key === 'block:learned').map(valueOf);
       assert.deepEqual(learned.slice(-2), [false, true]);
       await waitUntil(
         () => home.ledgerList(['--site', OTHER_SITE]).some((r) => r.type === 'signals' && r.site === OTHER_SITE && r.gpc > 0),

@@ -95,7 +95,8 @@ forEachBrowser((name) => {
       },
       { timeout: 10000, what: 'the popup choices in `optguard ledger list`' },
     );
-    const seq = choices.map((r) => `${r.key}=${r.value}`);
+    // A choice record carries the new value as `new` (and the previous one as `old`).
+    const seq = choices.map((r) => `${r.key}=${r.new ?? r.value}`);
     assert.deepEqual(seq.slice(-4), ['gpc=false', 'dnt=false', 'gpc=true', 'dnt=true'], JSON.stringify(choices));
     for (const r of choices.slice(-4)) {
       assert.equal(r.source, 'popup');
