@@ -1,0 +1,274 @@
+// Protocol benchmark: the host (`optguard serve`) against a minimal frame-echo program
+// (the floor), both over the same kind of pipes a browser uses.
+//
+//   throughput: a writer thread sends N `ping` requests back to back while the main
+//               thread reads the N replies (pipelined, as a busy extension would);
+//   latency:    one request at a time, the round trip of each, p50 and p99.
+//
+// for 100-byte and 100-KiB requests (the ping carries `data`, which the reply echoes, so
+// host replies and echo replies are the same size give or take the envelope).
+//
+// Usage: bench_pipes [--host PATH] [--echo PATH] [--quick]
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+extern char** environ;  // NOLINT(readability-redundant-declaration)
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void fail(const char* what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() { reset(); }
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+// A child with stdin and stdout on pipes; stderr inherited.
+class Child {
+ public:
+  explicit Child(std::vector<std::string> argv) {
+    std::array<int, 2> in{};
+    std::array<int, 2> out{};
+    if (::pipe2(in.data(), O_CLOEXEC) != 0 || ::pipe2(out.data(), O_CLOEXEC) != 0) fail("pipe2");
+    Fd in_r(in[0]);
+    Fd out_w(out[1]);
+    to_child_ = Fd(in[1]);
+    from_child_ = Fd(out[0]);
+    posix_spawn_file_actions_t fa{};
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in_r.get(), STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, out_w.get(), STDOUT_FILENO);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    const int rc = ::posix_spawn(&pid_, argv[0].c_str(), &fa, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) throw std::system_error(rc, std::generic_category(), "posix_spawn " + argv[0]);
+  }
+  ~Child() {
+    to_child_.reset();
+    from_child_.reset();
+    if (pid_ > 0) {
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  void write_all(std::string_view bytes) const {
+    while (!bytes.empty()) {
+      const ssize_t n = ::write(to_child_.get(), bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) fail("writing to the child");
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
+  // The next frame's body (buffered reads, like the host's).
+  std::string_view read_frame() {
+    std::uint32_t len = 0;
+    fill(4);
+    std::memcpy(&len, buf_.data() + pos_, 4);
+    pos_ += 4;
+    fill(len);
+    const std::string_view body(buf_.data() + pos_, len);
+    pos_ += len;
+    return body;
+  }
+
+ private:
+  void fill(std::size_t need) {
+    if (end_ - pos_ >= need) return;
+    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+    end_ -= pos_;
+    pos_ = 0;
+    if (buf_.size() < need) buf_.resize(std::max(need, buf_.size() * 2));
+    while (end_ < need) {
+      const ssize_t n = ::read(from_child_.get(), buf_.data() + end_, buf_.size() - end_);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw std::runtime_error("the child closed stdout");
+      end_ += static_cast<std::size_t>(n);
+    }
+  }
+
+  pid_t pid_ = -1;
+  Fd to_child_, from_child_;
+  std::vector<char> buf_ = std::vector<char>(256 * 1024);
+  std::size_t pos_ = 0, end_ = 0;
+};
+
+std::string frame(std::string_view body) {
+  const auto n = static_cast<std::uint32_t>(body.size());
+  std::string out(4, '\0');
+  std::memcpy(out.data(), &n, 4);
+  out.append(body);
+  return out;
+}
+
+// A ping request of exactly `size` bytes.
+std::string request(std::size_t size, int id) {
+  std::string head = R"({"id":)" + std::to_string(id) + R"(,"type":"ping","data":")";
+  const std::string tail = "\"}";
+  if (size < head.size() + tail.size()) throw std::logic_error("request size too small");
+  head.append(size - head.size() - tail.size(), 'x');
+  return head + tail;
+}
+
+struct Figures {
+  double msgs_per_s = 0;
+  double p50_us = 0;
+  double p99_us = 0;
+};
+
+Figures measure(const std::vector<std::string>& argv, std::size_t size, int throughput_count,
+                int latency_count) {
+  Figures f;
+  Child child(argv);
+  // Warm up (page in the binary, the allocator, the caches).
+  for (int i = 0; i < 200; ++i) {
+    child.write_all(frame(request(size, i)));
+    (void)child.read_frame();
+  }
+  {
+    // All requests prepared up front so the writer measures the pipe, not string building.
+    std::string stream;
+    const std::string one = frame(request(size, 1));
+    stream.reserve(one.size() * static_cast<std::size_t>(throughput_count));
+    for (int i = 0; i < throughput_count; ++i) stream += one;
+    const auto start = Clock::now();
+    std::thread writer([&] {
+      constexpr std::size_t kChunk = 64 * 1024;
+      for (std::size_t off = 0; off < stream.size(); off += kChunk) {
+        child.write_all(std::string_view(stream).substr(off, kChunk));
+      }
+    });
+    std::size_t bytes = 0;
+    for (int i = 0; i < throughput_count; ++i) bytes += child.read_frame().size();
+    const auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    writer.join();
+    if (bytes < static_cast<std::size_t>(throughput_count) * size)
+      throw std::runtime_error("short replies");
+    f.msgs_per_s = throughput_count / elapsed;
+  }
+  {
+    std::vector<double> us;
+    us.reserve(static_cast<std::size_t>(latency_count));
+    const std::string one = frame(request(size, 2));
+    for (int i = 0; i < latency_count; ++i) {
+      const auto t0 = Clock::now();
+      child.write_all(one);
+      (void)child.read_frame();
+      us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    }
+    std::sort(us.begin(), us.end());
+    f.p50_us = us[us.size() / 2];
+    f.p99_us = us[us.size() * 99 / 100];
+  }
+  return f;
+}
+
+std::string human(double v) {
+  std::array<char, 32> b{};
+  if (v >= 100)
+    std::snprintf(b.data(), b.size(), "%.0f", v);
+  else
+    std::snprintf(b.data(), b.size(), "%.1f", v);
+  return b.data();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  std::string host = OPTGUARD_BIN;
+  std::string echo = FRAME_ECHO_BIN;
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a{argv[i]};
+    if (a == "--host" && i + 1 < argc)
+      host = argv[++i];
+    else if (a == "--echo" && i + 1 < argc)
+      echo = argv[++i];
+    else if (a == "--quick")
+      quick = true;
+    else {
+      std::fprintf(stderr, "usage: bench_pipes [--host PATH] [--echo PATH] [--quick]\n");
+      return 2;
+    }
+  }
+  struct Case {
+    const char* name;
+    std::size_t size;
+    int throughput;
+    int latency;
+  };
+  const int scale = quick ? 10 : 1;
+  const std::array<Case, 2> cases{{{"100 B", 100, 400000 / scale, 50000 / scale},
+                                   {"100 KiB", 100 * 1024, 4000 / scale, 2000 / scale}}};
+  std::printf(
+      "optguard protocol benchmark: `optguard serve` vs frame_echo (the floor), same pipes\n");
+  std::printf("host: %s\necho: %s\n\n", host.c_str(), echo.c_str());
+  std::printf("%-8s %-12s %14s %14s %12s\n", "request", "measure", "host", "echo floor",
+              "host/floor");
+  try {
+    for (const auto& c : cases) {
+      const Figures h = measure({host, "serve"}, c.size, c.throughput, c.latency);
+      const Figures e = measure({echo}, c.size, c.throughput, c.latency);
+      std::printf("%-8s %-12s %14s %14s %11.2fx\n", c.name, "msgs/s", human(h.msgs_per_s).c_str(),
+                  human(e.msgs_per_s).c_str(), e.msgs_per_s / h.msgs_per_s);
+      std::printf("%-8s %-12s %14s %14s %11.2fx\n", c.name, "p50 us", human(h.p50_us).c_str(),
+                  human(e.p50_us).c_str(), h.p50_us / e.p50_us);
+      std::printf("%-8s %-12s %14s %14s %11.2fx\n", c.name, "p99 us", human(h.p99_us).c_str(),
+                  human(e.p99_us).c_str(), h.p99_us / e.p99_us);
+    }
+  } catch (const std::exception& ex) {
+    std::fprintf(stderr, "bench_pipes: %s\n", ex.what());
+    return 1;
+  }
+  std::printf(
+      "\n(host/floor: how many times slower the host is than the echo; msgs/s pipelined with\n"
+      " %d/%d messages, latency sequential with %d/%d round trips; goal: >= 200,000 small msgs/s,\n"
+      " p99 <= 50 us, within 3x of the floor)\n",
+      cases[0].throughput, cases[1].throughput, cases[0].latency, cases[1].latency);
+  return 0;
+}
