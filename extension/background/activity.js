@@ -12,6 +12,7 @@
 //  - Signals: each request from a tab whose site has GPC/DNT on counts as one signal sent.
 import { effective, STATIC_CATEGORIES } from '../lib/choices.js';
 import { dayOf, hostOf, isWebUrl } from '../lib/site.js';
+import { blockMatcher } from '../lib/dnr-match.js';
 import { OWN_RULE_BASE } from './rules.js';
 
 export const BLOCKED_ERRORS = Object.freeze({ chromium: 'net::ERR_BLOCKED_BY_CLIENT', firefox: 'NS_ERROR_ABORT' });
@@ -43,6 +44,12 @@ export class Activity {
     this.signals = new Map(); // "site|day" → {gpc, dnt}
     this.blockedAgg = new Map(); // "site|day|category" → {count, hosts}
     this.maxWaiting = 5000;
+    this.customRules = null; // matcher over the installed host rules (setCustomRules)
+  }
+
+  /** The host rules currently installed (custom filters), for local attribution. */
+  setCustomRules(rules) {
+    this.customRules = rules?.length ? blockMatcher(rules) : null;
   }
 
   /** webRequest.onBeforeRequest (observation only). */
@@ -73,12 +80,21 @@ export class Activity {
   /** webRequest.onErrorOccurred. */
   async onError(d) {
     if (d.error !== BLOCKED_ERRORS[this.flavor]) return;
-    const req = { requestId: d.requestId, tabId: d.tabId, url: d.url, type: d.type, source: d.documentUrl ?? d.initiator ?? '' };
+    // The page the request came from: Firefox gives documentUrl/originUrl (a beacon may have
+    // neither once its document is gone), Chromium the initiator origin; else the tab's page.
+    const tabUrl = d.tabId >= 0 ? (await this.counts.get(d.tabId))?.url : '';
+    const source = d.documentUrl || d.originUrl || d.initiator || tabUrl || '';
+    const req = { requestId: d.requestId, tabId: d.tabId, url: d.url, type: d.type, source, method: d.method };
     if (this.debugAvailable) {
       const category = this.debugCategory.get(d.requestId);
       this.debugCategory.delete(d.requestId);
       // Blocked by someone else's rules (another extension): not ours to count.
       if (category) await this.record(req, category);
+      return;
+    }
+    // One of the host's custom-filter rules we installed ourselves matches: that is the category.
+    if (this.customRules?.({ url: req.url, type: req.type, initiator: req.source, method: req.method })) {
+      await this.record(req, 'custom');
       return;
     }
     this.unclassified.push(req);

@@ -11,7 +11,7 @@ import { GpcDeclarations } from './gpc-declaration.js';
 import { HostConnection } from './host-connection.js';
 import { ListUpdates } from './lists.js';
 import { PrivacySettings } from './privacy-settings.js';
-import { RuleManager } from './rules.js';
+import { hostRulesToInstall, RuleManager } from './rules.js';
 import { SignalScripts } from './signals.js';
 import { State } from './state.js';
 
@@ -91,11 +91,13 @@ export class Controller {
       // Same as last time this browser profile applied them (DNR rules and registered scripts
       // persist), but privacy settings still need watching in this worker.
       this.appliedSig = sig;
+      this.activity.setCustomRules(hostRulesToInstall(choices, this.state.hostRules.rules));
       await this.privacy.apply(choices, 'choice').catch(() => {});
       await this.state.setStatus({ rulesInstalled: true });
       return this.lastApply;
     }
     const report = await this.rules.apply(choices, this.state.hostRules.rules);
+    this.activity.setCustomRules(report.installedHostRules);
     let scripts = [];
     const errors = [...report.errors];
     try {

@@ -141,7 +141,7 @@ export class RuleManager {
   }
 
   async applyNow(choices, hostRules) {
-    const report = { rulesets: [], own: 0, host: 0, errors: [] };
+    const report = { rulesets: [], own: 0, host: 0, installedHostRules: [], errors: [] };
     const want = wantedRulesets(choices).filter((id) => this.declared.has(id));
     try {
       const enabled = new Set(await this.dnr.getEnabledRulesets());
@@ -164,6 +164,7 @@ export class RuleManager {
       await this.dnr.updateDynamicRules({ removeRuleIds: existing, addRules: [...own, ...host] });
       report.own = own.length;
       report.host = host.length;
+      report.installedHostRules = host;
     } catch (e) {
       // One bad host rule must not cost the signals: install our own rules alone.
       report.errors.push(`dynamic rules: ${e?.message ?? e}`);

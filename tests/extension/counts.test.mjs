@@ -145,6 +145,25 @@ describe('Activity: what was blocked, exactly', () => {
     assert.equal(classified[1].requests.length, 1);
   });
 
+  it('attributes a block by an installed custom-filter rule locally (Firefox, host away or unaware)', async () => {
+    const { activity, counts, classified, state } = setup({ flavor: 'firefox', connected: false });
+    activity.setCustomRules([{ id: 1, priority: 1, action: { type: 'block' }, condition: { urlFilter: '||custom.example^' } }]);
+    await activity.onRequest(page(8, 'https://news.example/'));
+    await activity.onError(blocked(8, 'https://custom.example/x.gif', 'NS_ERROR_ABORT'));
+    const t = await counts.get(8);
+    assert.deepEqual(t.categories.custom, { count: 1, hosts: { 'custom.example': 1 } });
+    assert.equal(classified.length, 0);
+    assert.ok(!state.connected);
+  });
+
+  it('uses the tab page as the source when the browser gives none (a Firefox beacon)', async () => {
+    const { activity, classified, clock } = setup({ flavor: 'firefox' });
+    await activity.onRequest(page(9, 'https://news.example/a'));
+    await activity.onError({ tabId: 9, url: 'https://px.tracker.example/b', type: 'beacon', error: 'NS_ERROR_ABORT', requestId: 'b1' });
+    await clock.advance(50);
+    assert.equal(classified[0].requests[0].source, 'https://news.example/a');
+  });
+
   it('sends the category switches with classify', async () => {
     const { activity, classified, clock, setChoices } = setup({ flavor: 'firefox' });
     setChoices(applyChoice(defaultChoices(), { scope: 'global', key: 'block:social', value: false }));
