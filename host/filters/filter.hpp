@@ -45,7 +45,8 @@ enum class PatternKind : std::uint8_t {
   left_anchored,      // `|https://x` — matches at the URL's start
   hostname_anchored,  // `||example.com^` — starts at a hostname label boundary
   regex,              // `/banner\d+/` — pattern holds the regex source without slashes
-  hostname_only,      // a hosts-file line or a bare `||host^` with nothing after: the host and its subdomains
+  hostname_only,      // a hosts-file line or a bare `||host^` with nothing after: the host and its
+                      // subdomains
 };
 
 // A domain list from `domain=`/`from=`, `to=` or `denyallow=`. Entries are lowercase
@@ -57,20 +58,24 @@ struct DomainList {
 };
 
 struct NetworkFilter {
-  std::string raw;             // the line as written in the list (trimmed)
-  std::string pattern;         // anchors and options stripped; lowercase unless match_case
+  std::string raw;      // the line as written in the list (trimmed)
+  std::string pattern;  // anchors and options stripped; lowercase unless match_case
+                        // (a regex keeps its source as written: it matches case-
+                        // insensitively unless match_case; a hostname_only filter
+                        // holds the bare hostname, e.g. "tracker.example")
   PatternKind pattern_kind = PatternKind::plain;
   bool right_anchored = false;  // trailing `|`
   bool exception = false;       // `@@`
   bool important = false;
   bool badfilter = false;
   bool match_case = false;
-  bool redirect = false;        // `redirect=`/`redirect-rule=`: a block for the verdict
+  bool redirect = false;  // `redirect=` (`rewrite=`, `empty`, `mp4`): a block for the verdict;
+                          // `redirect-rule=` never blocks by itself (uBO) and is skipped
   std::uint32_t types = kDefaultTypes;
   Party party = Party::any;
-  DomainList from;              // `domain=` / `from=`
-  DomainList to;                // `to=`
-  DomainList denyallow;         // `denyallow=` (request hosts the filter does NOT apply to)
+  DomainList from;       // `domain=` / `from=`
+  DomainList to;         // `to=`
+  DomainList denyallow;  // `denyallow=` (request hosts the filter does NOT apply to)
 };
 
 }  // namespace optguard::filters

@@ -83,11 +83,15 @@ struct DomainRec {
 };
 static_assert(sizeof(DomainRec) == 8);
 
+// One bucket of an index: filters [begin, begin+count) of the id array, ordered important
+// blocks, blocks, exceptions. Keys are 32-bit hashes: a collision only adds candidates, as
+// every candidate's pattern is verified.
 struct Slot {
-  std::uint64_t key;
-  std::uint32_t begin, count, n_important, n_block;
+  std::uint32_t key;
+  std::uint32_t begin;
+  std::uint16_t count, n_important, n_block, pad;
 };
-static_assert(sizeof(Slot) == 24);
+static_assert(sizeof(Slot) == 16);
 
 struct ListRec {
   std::uint32_t name_off, name_len;
@@ -132,19 +136,19 @@ inline std::uint8_t uc(char c) {
 }
 
 // Hash of a token: its first 7 characters (folded), as uBlock Origin keys its buckets.
-inline std::uint64_t token_key(std::uint32_t h) {
+inline std::uint32_t token_key(std::uint32_t h) {
   std::uint64_t k = h * 0x9E3779B97F4A7C15ULL;
   k ^= k >> 29;
-  return k | 1;
+  return static_cast<std::uint32_t>(k >> 32) | 1U;
 }
 
 // FNV-1a over a string read right to left; suffixes at label boundaries share the work.
 constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
 constexpr std::uint64_t kFnvPrime = 0x100000001b3ULL;
-inline std::uint64_t host_key(std::uint64_t h) {
-  return h | 1;
+inline std::uint32_t host_key(std::uint64_t h) {
+  return static_cast<std::uint32_t>(h ^ (h >> 32)) | 1U;
 }
-std::uint64_t reverse_hash(std::string_view s) {
+std::uint32_t reverse_hash(std::string_view s) {
   std::uint64_t h = kFnvOffset;
   for (std::size_t i = s.size(); i-- > 0;) {
     h ^= uc(s[i]);
@@ -153,16 +157,16 @@ std::uint64_t reverse_hash(std::string_view s) {
   return host_key(h);
 }
 
-inline bool bit_test(const std::uint64_t* bits, std::uint64_t key) {
-  const std::uint32_t b = static_cast<std::uint32_t>(key >> 16) & 0xFFFF;
+inline bool bit_test(const std::uint64_t* bits, std::uint32_t key) {
+  const std::uint32_t b = key >> 16;
   return (bits[b >> 6] >> (b & 63)) & 1;
 }
-inline void bit_set(std::vector<std::uint64_t>& bits, std::uint64_t key) {
-  const std::uint32_t b = static_cast<std::uint32_t>(key >> 16) & 0xFFFF;
+inline void bit_set(std::vector<std::uint64_t>& bits, std::uint32_t key) {
+  const std::uint32_t b = key >> 16;
   bits[b >> 6] |= 1ULL << (b & 63);
 }
 
-const Slot* slot_find(std::span<const Slot> slots, std::uint64_t key) {
+const Slot* slot_find(std::span<const Slot> slots, std::uint32_t key) {
   if (slots.empty()) return nullptr;
   const std::size_t mask = slots.size() - 1;
   for (std::size_t i = key & mask;; i = (i + 1) & mask) {
@@ -203,7 +207,7 @@ std::uint32_t token_hash(std::string_view t) {
 }
 
 struct TokenChoice {
-  std::uint64_t key = 0;
+  std::uint32_t key = 0;
   std::uint16_t beg = kNoToken;
 };
 
@@ -773,7 +777,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
         h ^= uc(host[i]);
         h *= kFnvPrime;
         if (i == 0 || host[i - 1] == '.') {
-          const std::uint64_t key = host_key(h);
+          const std::uint32_t key = host_key(h);
           if (bit_test(m.host_bits, key)) {
             if (const Slot* s = slot_find(m.host_slots, key)) {
               if (fn(s, m.host_ids.data(), kNoPos)) return true;
@@ -803,7 +807,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
           }
           ++i;
         }
-        const std::uint64_t key = token_key(th);
+        const std::uint32_t key = token_key(th);
         if (bit_test(m.token_bits, key)) {
           if (const Slot* s = slot_find(m.token_slots, key)) {
             if (fn(s, m.token_ids.data(), start)) return true;
@@ -819,7 +823,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
         h ^= uc(doc[i]);
         h *= kFnvPrime;
         if (i == 0 || doc[i - 1] == '.') {
-          const std::uint64_t key = host_key(h);
+          const std::uint32_t key = host_key(h);
           if (bit_test(m.doc_bits, key)) {
             if (const Slot* s = slot_find(m.doc_slots, key)) {
               if (fn(s, m.doc_ids.data(), kNoPos)) return true;
@@ -973,18 +977,18 @@ struct TableBuild {
   std::vector<std::uint64_t> bits = std::vector<std::uint64_t>(kBitsetWords, 0);
 };
 
-TableBuild build_table(std::unordered_map<std::uint64_t, std::vector<std::uint32_t>>& buckets,
+TableBuild build_table(std::unordered_map<std::uint32_t, std::vector<std::uint32_t>>& buckets,
                        const std::vector<FilterRec>& recs) {
   TableBuild t;
   std::size_t cap = 16;
-  while (cap < buckets.size() * 2 + 1) cap <<= 1;
-  t.slots.assign(cap, Slot{0, 0, 0, 0, 0});
+  while (cap * 3 < buckets.size() * 4 + 4) cap <<= 1;  // load factor <= 0.75
+  t.slots.assign(cap, Slot{0, 0, 0, 0, 0, 0});
   // Deterministic order: sort keys.
-  std::vector<std::uint64_t> keys;
+  std::vector<std::uint32_t> keys;
   keys.reserve(buckets.size());
   for (const auto& [k, v] : buckets) keys.push_back(k);
   std::sort(keys.begin(), keys.end());
-  for (std::uint64_t key : keys) {
+  for (std::uint32_t key : keys) {
     auto& ids = buckets[key];
     const auto rank = [&](std::uint32_t id) {
       const FilterRec& f = recs[id];
@@ -993,8 +997,10 @@ TableBuild build_table(std::unordered_map<std::uint64_t, std::vector<std::uint32
     };
     std::stable_sort(ids.begin(), ids.end(),
                      [&](std::uint32_t a, std::uint32_t b) { return rank(a) < rank(b); });
-    Slot s{key, static_cast<std::uint32_t>(t.ids.size()), static_cast<std::uint32_t>(ids.size()), 0,
-           0};
+    if (ids.size() > 0xFFFF) ids.resize(0xFFFF);  // far beyond real lists; keeps counts in range
+    Slot s{
+        key, static_cast<std::uint32_t>(t.ids.size()), static_cast<std::uint16_t>(ids.size()), 0, 0,
+        0};
     for (std::uint32_t id : ids) {
       const int r = rank(id);
       if (r == 0) ++s.n_important;
@@ -1082,7 +1088,7 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
   std::vector<Pending*> kept;
   recs.reserve(pending.size());
   std::uint32_t regex_count = 0;
-  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> host_b, token_b, doc_b;
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> host_b, token_b, doc_b;
   std::vector<std::uint32_t> any_ids;
 
   for (Pending& p : pending) {
@@ -1096,7 +1102,10 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
     FilterRec r{};
     r.raw_off = pool.add(f.raw);
     r.raw_len = static_cast<std::uint32_t>(f.raw.size());
-    r.pat_off = pool.add(f.pattern);
+    // The pattern is usually a piece of the raw text (`||host^` -> `host`): share it.
+    const std::size_t in_raw = f.pattern.empty() ? 0 : f.raw.find(f.pattern);
+    r.pat_off = in_raw != std::string::npos ? r.raw_off + static_cast<std::uint32_t>(in_raw)
+                                            : pool.add(f.pattern);
     r.pat_len = static_cast<std::uint32_t>(f.pattern.size());
     r.types = f.types;
     r.list = p.list;
@@ -1162,11 +1171,11 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
   TableBuild host_t = build_table(host_b, recs);
   TableBuild token_t = build_table(token_b, recs);
   TableBuild doc_t = build_table(doc_b, recs);
-  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> any_b;
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> any_b;
   if (!any_ids.empty()) any_b[1] = any_ids;
   TableBuild any_t = build_table(any_b, recs);
   // The "any" bucket is stored as one slot.
-  Slot any_slot{1, 0, 0, 0, 0};
+  Slot any_slot{1, 0, 0, 0, 0, 0};
   for (const Slot& s : any_t.slots) {
     if (s.key != 0) any_slot = s;
   }

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdlib>
 #include <memory>
+#include <regex>
 
 namespace optguard::filters {
 namespace {
@@ -399,8 +400,15 @@ ParseResult parse_filter_line(std::string_view input) {
   const bool is_regex = pattern.size() > 2 && pattern.front() == '/' && pattern.back() == '/';
   if (is_regex) {
     f.pattern_kind = PatternKind::regex;
-    std::string_view src = pattern.substr(1, pattern.size() - 2);
-    f.pattern = f.match_case ? std::string(src) : to_lower(src);
+    // The source is kept as written: the matcher compiles it case-insensitively unless
+    // match-case (lowercasing it would turn \D into \d).
+    f.pattern = std::string(pattern.substr(1, pattern.size() - 2));
+    try {
+      const std::regex check(f.pattern, std::regex::ECMAScript);
+      (void)check;
+    } catch (const std::regex_error& e) {
+      return skip(SkipReason::malformed, std::string("bad regex: ") + e.what());
+    }
     return ParseResult{std::move(f), SkipReason::none, {}};
   }
 
@@ -469,6 +477,8 @@ ParseResult parse_filter_line(std::string_view input) {
     return ParseResult{std::move(f), SkipReason::none, {}};
   }
 
+  if (normal.empty() && !has_options)
+    return skip(SkipReason::malformed, "the filter would match every request");
   f.pattern = std::move(normal);
   f.pattern_kind = hn_anchor ? PatternKind::hostname_anchored
                              : (left_anchor ? PatternKind::left_anchored : PatternKind::plain);

@@ -1,0 +1,227 @@
+#include <catch2/catch.hpp>
+
+#include "filters/engine.hpp"
+
+using namespace optguard::filters;
+
+namespace {
+Engine make(std::string text, Category c = Category::advertising) {
+  return Engine::build({ListSource{"test", c, std::move(text)}});
+}
+std::string verdict(const Engine& e, std::string_view url,
+                    std::string_view source = "https://site.example/",
+                    std::string_view type = "image", CategoryMask mask = kAllCategories) {
+  return std::string(decision_name(e.match(url, source, type, mask).decision));
+}
+}  // namespace
+
+TEST_CASE("plain patterns match anywhere, at token boundaries", "[matcher]") {
+  const Engine e = make("/ads/banner.\n-ad-300x250.\n");
+  CHECK(verdict(e, "https://x.com/ads/banner.gif") == "block");
+  CHECK(verdict(e, "https://x.com/img/-ad-300x250.png") == "block");
+  CHECK(verdict(e, "https://x.com/news/banner.gif") == "none");
+}
+
+TEST_CASE("| anchors at the start and end of the URL", "[matcher]") {
+  const Engine e = make("|https://ads.\n/pixel.gif|\n");
+  CHECK(verdict(e, "https://ads.example.com/x") == "block");
+  CHECK(verdict(e, "https://www.example.com/?u=https://ads.x") == "none");
+  CHECK(verdict(e, "https://x.com/a/pixel.gif") == "block");
+  CHECK(verdict(e, "https://x.com/a/pixel.gif?x=1") == "none");
+}
+
+TEST_CASE("|| anchors at a hostname label boundary", "[matcher]") {
+  const Engine e = make("||ads.example.com/banner/\n||track.\n");
+  CHECK(verdict(e, "https://ads.example.com/banner/1.gif") == "block");
+  CHECK(verdict(e, "https://cdn.ads.example.com/banner/1.gif") == "block");
+  CHECK(verdict(e, "https://badads.example.com/banner/1.gif") == "none");
+  CHECK(verdict(e, "https://x.com/?r=ads.example.com/banner/") == "none");
+  CHECK(verdict(e, "https://track.example.org/p") == "block");
+  CHECK(verdict(e, "https://a.track.example.org/p") == "block");
+  CHECK(verdict(e, "https://notrack.example.org/p") == "none");
+}
+
+TEST_CASE("||host^ blocks the host and its subdomains only", "[matcher]") {
+  const Engine e = make("||tracker.example^\n0.0.0.0 hosts.example\nbare.example\n");
+  CHECK(verdict(e, "https://tracker.example/p.gif") == "block");
+  CHECK(verdict(e, "https://a.b.tracker.example:8443/p.gif") == "block");
+  CHECK(verdict(e, "https://tracker.example.com/p.gif") == "none");
+  CHECK(verdict(e, "https://nottracker.example/p.gif") == "none");
+  CHECK(verdict(e, "https://x.hosts.example/") == "block");
+  CHECK(verdict(e, "https://bare.example/") == "block");
+}
+
+TEST_CASE("^ is a separator or the end of the URL; * is any run", "[matcher]") {
+  const Engine e = make("||cdn.example^*/ads/*.js^\n/adserv^\n");
+  CHECK(verdict(e, "https://cdn.example/x/ads/a.js", "https://s.example/", "script") == "block");
+  CHECK(verdict(e, "https://cdn.example/x/ads/a.js?v=1", "https://s.example/", "script") ==
+        "block");
+  CHECK(verdict(e, "https://cdn.example/x/ads/a.json", "https://s.example/", "script") == "none");
+  CHECK(verdict(e, "https://x.com/adserv") == "block");
+  CHECK(verdict(e, "https://x.com/adserv/1") == "block");
+  CHECK(verdict(e, "https://x.com/adserver") == "none");
+}
+
+TEST_CASE("regex filters match case-insensitively unless match-case", "[matcher]") {
+  const Engine e = make(
+      "/\\/banner[0-9]+\\.gif/\n/^https:\\/\\/[a-z]{8}\\.xyz\\//$script\n/AdFrame\\D/"
+      "$match-case\n");
+  CHECK(verdict(e, "https://x.com/banner123.gif") == "block");
+  CHECK(verdict(e, "https://x.com/BANNER123.GIF") == "block");  // case-insensitive
+  CHECK(verdict(e, "https://x.com/banner.gif") == "none");
+  CHECK(verdict(e, "https://abcdefgh.xyz/x.js", "https://s.example/", "script") == "block");
+  CHECK(verdict(e, "https://abcdefgh.xyz/x.js", "https://s.example/", "image") == "none");
+  CHECK(verdict(e, "https://x.com/AdFrame/") == "block");
+  CHECK(verdict(e, "https://x.com/adframe/") == "none");
+}
+
+TEST_CASE("match-case", "[matcher]") {
+  const Engine e = make("/BannerAd$match-case\n");
+  CHECK(verdict(e, "https://x.com/BannerAd.gif") == "block");
+  CHECK(verdict(e, "https://x.com/bannerad.gif") == "none");
+}
+
+TEST_CASE("resource types and negations", "[matcher]") {
+  const Engine e =
+      make("||a.example^$script\n||b.example^$~image\n||c.example^$document\n||d.example^$popup\n");
+  CHECK(verdict(e, "https://a.example/x", "https://s.example/", "script") == "block");
+  CHECK(verdict(e, "https://a.example/x", "https://s.example/", "image") == "none");
+  CHECK(verdict(e, "https://b.example/x", "https://s.example/", "image") == "none");
+  CHECK(verdict(e, "https://b.example/x", "https://s.example/", "xmlhttprequest") == "block");
+  CHECK(verdict(e, "https://b.example/x", "", "main_frame") == "none");  // documents only by name
+  CHECK(verdict(e, "https://c.example/", "", "main_frame") == "block");
+  CHECK(verdict(e, "https://c.example/x", "https://s.example/", "image") == "none");
+  CHECK(verdict(e, "https://d.example/x", "https://s.example/", "popup") == "block");
+  CHECK(verdict(e, "https://d.example/x", "https://s.example/", "sub_frame") == "none");
+  const Engine beacon = make("||e.example^$ping\n");
+  CHECK(verdict(beacon, "https://e.example/x", "https://s.example/", "beacon") == "block");
+  CHECK(verdict(beacon, "https://e.example/x", "https://s.example/", "ping") == "block");
+}
+
+TEST_CASE("third-party and first-party", "[matcher]") {
+  const Engine e = make("||tp.example^$third-party\n||fp.example^$~third-party\n");
+  CHECK(verdict(e, "https://tp.example/x", "https://site.com/") == "block");
+  CHECK(verdict(e, "https://tp.example/x", "https://www.tp.example/") == "none");
+  CHECK(verdict(e, "https://cdn.fp.example/x", "https://www.fp.example/") == "block");
+  CHECK(verdict(e, "https://fp.example/x", "https://site.com/") == "none");
+}
+
+TEST_CASE("domain= with subdomains, negations and entities", "[matcher]") {
+  const Engine e =
+      make("/ads.js$domain=news.com|~sports.news.com|shop.*\n/track.js$domain=~quiet.com\n");
+  CHECK(verdict(e, "https://x.com/ads.js", "https://news.com/") == "block");
+  CHECK(verdict(e, "https://x.com/ads.js", "https://www.news.com/") == "block");
+  CHECK(verdict(e, "https://x.com/ads.js", "https://sports.news.com/") == "none");
+  CHECK(verdict(e, "https://x.com/ads.js", "https://other.com/") == "none");
+  CHECK(verdict(e, "https://x.com/ads.js", "https://shop.co.uk/") == "block");
+  CHECK(verdict(e, "https://x.com/ads.js", "https://www.shop.de/") == "block");
+  CHECK(verdict(e, "https://x.com/ads.js", "https://shop.example.com/") == "none");
+  CHECK(verdict(e, "https://x.com/track.js", "https://loud.com/") == "block");
+  CHECK(verdict(e, "https://x.com/track.js", "https://a.quiet.com/") == "none");
+  // A filter with no pattern but a domain list (indexed by the document's hostname).
+  const Engine d = make("*$script,third-party,domain=popups.example\n");
+  CHECK(verdict(d, "https://any.cdn/x.js", "https://www.popups.example/", "script") == "block");
+  CHECK(verdict(d, "https://any.cdn/x.js", "https://other.example/", "script") == "none");
+}
+
+TEST_CASE("to= and denyallow=", "[matcher]") {
+  const Engine e = make(
+      "*$script,domain=site.com,denyallow=cdn.com|jquery.com\n*$image,to=pix.net|~ok.pix.net,"
+      "domain=x.com\n");
+  CHECK(verdict(e, "https://evil.net/a.js", "https://site.com/", "script") == "block");
+  CHECK(verdict(e, "https://static.cdn.com/a.js", "https://site.com/", "script") == "none");
+  CHECK(verdict(e, "https://a.pix.net/p.gif", "https://x.com/", "image") == "block");
+  CHECK(verdict(e, "https://ok.pix.net/p.gif", "https://x.com/", "image") == "none");
+  CHECK(verdict(e, "https://other.net/p.gif", "https://x.com/", "image") == "none");
+}
+
+TEST_CASE("exceptions override blocks; important overrides exceptions", "[matcher]") {
+  const Engine e = make(
+      "||ads.example^\n@@||ads.example/ok/"
+      "\n||imp.example^$important\n@@||imp.example^\n@@||nothing.example^\n");
+  const Verdict allow = e.match("https://ads.example/ok/x.js", "https://s.com/", "script");
+  CHECK(allow.decision == Decision::allow);
+  CHECK(allow.filter == "@@||ads.example/ok/");
+  CHECK(allow.list == "test");
+  CHECK(verdict(e, "https://ads.example/bad/x.js") == "block");
+  const Verdict imp = e.match("https://imp.example/x", "https://s.com/", "image");
+  CHECK(imp.decision == Decision::block);
+  CHECK(imp.important);
+  // An exception alone is no verdict (as in uBO: exceptions only override blocks).
+  CHECK(verdict(e, "https://nothing.example/x") == "none");
+}
+
+TEST_CASE("badfilter cancels its twin, across lists", "[matcher]") {
+  const Engine e = Engine::build(
+      {ListSource{"a", Category::advertising, "||gone.example^\n||kept.example^$script\n"},
+       ListSource{"b", Category::tracking, "||gone.example^$badfilter\n"}});
+  CHECK(verdict(e, "https://gone.example/x") == "none");
+  CHECK(verdict(e, "https://kept.example/x", "https://s.com/", "script") == "block");
+  const auto stats = e.lists();
+  REQUIRE(stats.size() == 2);
+  CHECK(stats[0].badfiltered == 1);
+  CHECK(stats[0].loaded == 1);
+}
+
+TEST_CASE("redirect filters block for the verdict", "[matcher]") {
+  const Engine e = make("||ads.example/ad.js$script,redirect=noopjs\n");
+  CHECK(verdict(e, "https://ads.example/ad.js", "https://s.com/", "script") == "block");
+}
+
+TEST_CASE("categories are reported and can be switched off at match time", "[matcher]") {
+  const Engine e = Engine::build(
+      {ListSource{"easylist", Category::advertising, "||ads.example^\n"},
+       ListSource{"easyprivacy", Category::tracking, "||track.example^\n"},
+       ListSource{"social", Category::social, "||like.example^\n@@||track.example/ok\n"}});
+  const Verdict v = e.match("https://track.example/p", "https://s.com/", "image");
+  REQUIRE(v.category);
+  CHECK(*v.category == Category::tracking);
+  CHECK(v.list == "easyprivacy");
+  const CategoryMask no_tracking =
+      static_cast<CategoryMask>(kAllCategories & ~category_bit(Category::tracking));
+  CHECK(verdict(e, "https://track.example/p", "https://s.com/", "image", no_tracking) == "none");
+  CHECK(verdict(e, "https://ads.example/p", "https://s.com/", "image", no_tracking) == "block");
+  // Exceptions of every list apply (as in uBO), whatever category is on.
+  const CategoryMask no_social =
+      static_cast<CategoryMask>(kAllCategories & ~category_bit(Category::social));
+  CHECK(verdict(e, "https://track.example/ok", "https://s.com/", "image", no_social) == "allow");
+  CHECK(verdict(e, "https://like.example/p", "https://s.com/", "image", no_social) == "none");
+}
+
+TEST_CASE("per-list statistics count loaded filters and skipped lines by reason", "[matcher]") {
+  const Engine e = make(
+      "! Title: t\n! "
+      "comment\n\n||a.example^\n##.ad\n||b.example^$csp=x\n||c.example^$bogus\n/x$domain=\n");
+  const auto stats = e.lists();
+  REQUIRE(stats.size() == 1);
+  CHECK(stats[0].lines == 8);
+  CHECK(stats[0].loaded == 1);
+  CHECK(stats[0].skipped == 6);
+  CHECK(stats[0].skipped_by_reason[static_cast<int>(SkipReason::metadata)] == 1);
+  CHECK(stats[0].skipped_by_reason[static_cast<int>(SkipReason::comment)] == 1);
+  CHECK(stats[0].skipped_by_reason[static_cast<int>(SkipReason::cosmetic)] == 1);
+  CHECK(stats[0].skipped_by_reason[static_cast<int>(SkipReason::unsupported_option)] == 1);
+  CHECK(stats[0].skipped_by_reason[static_cast<int>(SkipReason::unknown_option)] == 1);
+  CHECK(stats[0].skipped_by_reason[static_cast<int>(SkipReason::malformed)] == 1);
+}
+
+TEST_CASE("the index keeps filters out of a per-request scan", "[matcher]") {
+  const Engine e =
+      make("||a.example^\n/ads/banner.\n/\\/banner[0-9]+\\.gif/\n*$script,domain=x.com\n");
+  const auto s = e.matcher().index_stats();
+  CHECK(s.host_filters == 1);
+  CHECK(s.token_filters == 1);
+  CHECK(s.doc_filters == 1);
+  CHECK(s.any_filters == 1);  // the regex: no literal token with a literal boundary on both sides
+  const Engine r = make("/\\/banner\\/[0-9]+\\.gif/\n");
+  CHECK(r.matcher().index_stats().token_filters == 1);  // `/banner/` is a whole token
+}
+
+TEST_CASE("odd requests never fail", "[matcher]") {
+  const Engine e = make("||ads.example^\n/banner\n|data:\n");
+  CHECK(verdict(e, "") == "none");
+  CHECK(verdict(e, "data:image/gif;base64,AAAA") == "block");
+  CHECK(verdict(e, "not a url at all /banner") == "block");
+  CHECK(verdict(e, std::string(100000, 'a')) == "none");
+  CHECK(verdict(e, "https://[::1]/banner") == "block");
+}

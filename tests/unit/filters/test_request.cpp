@@ -1,0 +1,104 @@
+#include <catch2/catch.hpp>
+
+#include "filters/request.hpp"
+
+using namespace optguard::filters;
+
+TEST_CASE("URLs are normalised: scheme and host lowercased, userinfo dropped", "[request]") {
+  const ParsedUrl u = parse_url("HTTPS://User:Pw@Ads.Example.COM:8443/Path/A.gif?Q=1#frag");
+  CHECK(u.url == "https://ads.example.com:8443/Path/A.gif?Q=1#frag");
+  CHECK(u.hostname() == "ads.example.com");
+  CHECK(u.has_authority);
+}
+
+TEST_CASE("IP literals and ports", "[request]") {
+  CHECK(parse_url("http://192.168.0.1:8080/x").hostname() == "192.168.0.1");
+  const ParsedUrl v6 = parse_url("http://[2001:DB8::1]:443/x");
+  CHECK(v6.hostname() == "2001:db8::1");
+  CHECK(v6.url == "http://[2001:db8::1]:443/x");
+  CHECK(registrable_domain("192.168.0.1") == "192.168.0.1");
+  CHECK(registrable_domain("2001:db8::1") == "2001:db8::1");
+}
+
+TEST_CASE("IDN hosts become punycode", "[request]") {
+  const ParsedUrl u = parse_url("https://bücher.example/ads");
+  CHECK(u.hostname() == "xn--bcher-kva.example");
+  CHECK(u.url == "https://xn--bcher-kva.example/ads");
+}
+
+TEST_CASE("URLs without an authority and odd input never fail", "[request]") {
+  CHECK(parse_url("data:image/gif;base64,R0lGOD").hostname().empty());
+  CHECK(parse_url("data:image/gif;base64,R0lGOD").url == "data:image/gif;base64,R0lGOD");
+  CHECK(parse_url("blob:https://example.com/uuid").hostname().empty());
+  CHECK(parse_url("about:blank").hostname().empty());
+  CHECK(parse_url("").url.empty());
+  CHECK(parse_url("not a url").hostname().empty());
+  CHECK(parse_url("  https://example.com/  ").url == "https://example.com/");
+  CHECK(parse_url("https://").hostname().empty());
+  CHECK(parse_url("https://[::1").hostname() ==
+        "[::1");  // unterminated: kept, matches nothing by name
+  CHECK(parse_url("https://example.com\\path").hostname() == "example.com");
+  CHECK(parse_url("https://example.com?q").hostname() == "example.com");
+}
+
+TEST_CASE("registrable domains come from the public suffix list", "[request]") {
+  CHECK(registrable_domain("www.bbc.co.uk") == "bbc.co.uk");
+  CHECK(registrable_domain("a.b.example.com") == "example.com");
+  CHECK(registrable_domain("example.com") == "example.com");
+  CHECK(registrable_domain("foo.github.io") == "foo.github.io");  // private suffix
+  CHECK(registrable_domain("co.uk") == "co.uk");
+  CHECK(registrable_domain("localhost") == "localhost");
+  CHECK(registrable_domain("").empty());
+  CHECK(public_suffix("www.bbc.co.uk") == "co.uk");
+}
+
+TEST_CASE("third-party means a different registrable domain than the document", "[request]") {
+  CHECK_FALSE(Request("https://static.example.com/a.js", "https://www.example.com/", "script")
+                  .third_party());
+  CHECK(Request("https://cdn.other.com/a.js", "https://www.example.com/", "script").third_party());
+  CHECK_FALSE(Request("https://a.bbc.co.uk/x", "https://b.bbc.co.uk/", "image").third_party());
+  CHECK(Request("https://a.github.io/x", "https://b.github.io/", "image").third_party());
+  CHECK(Request("https://example.com/x", "", "image").third_party());  // no document at all
+  // A top-level document is its own source.
+  const Request top("https://www.example.com/", "", "main_frame");
+  CHECK(top.source_hostname() == "www.example.com");
+  CHECK_FALSE(top.third_party());
+}
+
+TEST_CASE("entities: the hostname with its public suffix as *", "[request]") {
+  const Request r("https://ads.example.co.uk/x", "https://www.shop.example.de/", "image");
+  CHECK(r.entity() == "ads.example.*");
+  CHECK(r.source_entity() == "www.shop.example.*");
+}
+
+TEST_CASE("request types use webRequest names", "[request]") {
+  CHECK(type_from_name("main_frame") == kMainFrame);
+  CHECK(type_from_name("sub_frame") == kSubFrame);
+  CHECK(type_from_name("image") == kImage);
+  CHECK(type_from_name("imageset") == kImage);
+  CHECK(type_from_name("script") == kScript);
+  CHECK(type_from_name("stylesheet") == kStylesheet);
+  CHECK(type_from_name("xmlhttprequest") == kXmlHttpRequest);
+  CHECK(type_from_name("ping") == kPing);
+  CHECK(type_from_name("beacon") == kPing);
+  CHECK(type_from_name("csp_report") == kPing);
+  CHECK(type_from_name("font") == kFont);
+  CHECK(type_from_name("media") == kMedia);
+  CHECK(type_from_name("websocket") == kWebSocket);
+  CHECK(type_from_name("object") == kObject);
+  CHECK(type_from_name("other") == kOther);
+  CHECK(type_from_name("no-such-type") == kOther);
+  CHECK(is_known_type_name("sub_frame"));
+  CHECK_FALSE(is_known_type_name("no-such-type"));
+  CHECK(type_name(kImage) == "image");
+}
+
+TEST_CASE("a Request can be reused without carrying state over", "[request]") {
+  Request r("https://a.tracker.com/x", "https://site.com/", "image");
+  CHECK(r.third_party());
+  CHECK(r.domain() == "tracker.com");
+  r.assign("https://cdn.site.com/x", "https://site.com/", "script");
+  CHECK_FALSE(r.third_party());
+  CHECK(r.domain() == "site.com");
+  CHECK(r.type() == kScript);
+}
