@@ -36,7 +36,13 @@ export class Controller {
       onEvent: (e) => this.onHostEvent(e),
     });
     const declared = (api.manifest?.declarative_net_request?.rule_resources ?? []).map((r) => r.id);
-    this.rules = new RuleManager({ dnr: api.dnr, flavor: api.flavor, declaredRulesets: declared });
+    const paths = Object.fromEntries((api.manifest?.declarative_net_request?.rule_resources ?? []).map((r) => [r.id, r.path]));
+    this.rules = new RuleManager({
+      dnr: api.dnr,
+      flavor: api.flavor,
+      declaredRulesets: declared,
+      loadRuleset: async (id) => (await api.fetch(api.runtime.getURL(paths[id]))).json(),
+    });
     this.signals = new SignalScripts({ scripting: api.scripting });
     this.privacy = new PrivacySettings({
       privacy: api.privacy,
@@ -117,6 +123,7 @@ export class Controller {
       rulesInstalled: true,
       rulesets: report.rulesets,
       ownRules: report.own,
+      twinRules: report.twins ?? 0,
       hostRules: report.host,
       hostRulesVersion: this.state.hostRules.version,
       scripts,

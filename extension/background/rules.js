@@ -115,6 +115,31 @@ export function adaptRule(rule, knownTypes) {
   return { ...rule, condition: c };
 }
 
+// Firefox gives some loads their own type where Chromium uses the general one: sendBeacon is
+// "beacon" (Chromium: "ping"), <picture>/srcset images "imageset" (Chromium: "image"),
+// plugin subrequests "object_subrequest". A static rule compiled for "ping" or "image" alone
+// misses them in Firefox, and the rulesets are shared by both browsers, so in Firefox each such
+// list rule gets a dynamic twin for the Firefox-only types (ids 150000..199999).
+export const TWIN_TYPES = Object.freeze({ ping: 'beacon', image: 'imageset', object: 'object_subrequest' });
+export const TWIN_BASE = 150000;
+export const TWIN_MAX = 50000;
+
+/** Twins of static rules for the types this browser has and the rule does not name. */
+export function twinRules(staticRules, knownTypes, firstId) {
+  const known = new Set(knownTypes);
+  const out = [];
+  for (const r of staticRules ?? []) {
+    const types = r?.condition?.resourceTypes;
+    if (!Array.isArray(types)) continue; // no list = every type already
+    const missing = Object.entries(TWIN_TYPES)
+      .filter(([general, own]) => types.includes(general) && !types.includes(own) && known.has(own))
+      .map(([, own]) => own);
+    if (!missing.length) continue;
+    out.push({ ...r, id: firstId + out.length, condition: { ...r.condition, resourceTypes: missing } });
+  }
+  return out;
+}
+
 /** Static rulesets that should be enabled. */
 export function wantedRulesets(choices) {
   if (!choices.global.protection) return [];
@@ -123,8 +148,11 @@ export function wantedRulesets(choices) {
 
 /** Brings the browser's DNR state in line with the choices and the saved host rules. */
 export class RuleManager {
-  constructor({ dnr, flavor, declaredRulesets, maxDynamicRules }) {
+  constructor({ dnr, flavor, declaredRulesets, maxDynamicRules, loadRuleset }) {
     this.dnr = dnr;
+    this.flavor = flavor;
+    this.loadRuleset = loadRuleset ?? null; // (id) => Promise<rules[]>: the static JSON
+    this.twinCache = new Map(); // ruleset id → twin rules (without final ids)
     // Read at run time (limits differ by browser and version); 5000 is Firefox's and the
     // smallest any supported browser guarantees.
     this.maxDynamicRules = maxDynamicRules ?? dnr.maxDynamicRules ?? 5000;
@@ -138,6 +166,24 @@ export class RuleManager {
     const run = this.queue.then(() => this.applyNow(choices, hostRules));
     this.queue = run.catch(() => {});
     return run;
+  }
+
+  /** Firefox: dynamic twins of the enabled rulesets' ping/image/object rules. */
+  async twinsFor(rulesetIds, report) {
+    if (this.flavor !== 'firefox' || !this.loadRuleset) return [];
+    const all = [];
+    for (const id of rulesetIds) {
+      if (!this.twinCache.has(id)) {
+        try {
+          this.twinCache.set(id, twinRules(await this.loadRuleset(id), this.types, 0));
+        } catch (e) {
+          report.errors.push(`twins of ${id}: ${e?.message ?? e}`);
+          this.twinCache.set(id, []);
+        }
+      }
+      all.push(...this.twinCache.get(id));
+    }
+    return all.slice(0, TWIN_MAX).map((r, i) => ({ ...r, id: TWIN_BASE + i }));
   }
 
   async applyNow(choices, hostRules) {
@@ -154,7 +200,9 @@ export class RuleManager {
     } catch (e) {
       report.errors.push(`rulesets: ${e?.message ?? e}`);
     }
-    const own = buildOwnRules(choices, this.types);
+    const twins = await this.twinsFor(want, report);
+    const own = [...buildOwnRules(choices, this.types), ...twins];
+    report.twins = twins.length;
     const adapted = hostRulesToInstall(choices, hostRules).map((r) => adaptRule(r, this.types)).filter(Boolean);
     const room = Math.max(0, this.maxDynamicRules - own.length);
     const host = adapted.slice(0, room);

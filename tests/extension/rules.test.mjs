@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyChoice, defaultChoices } from '../../extension/lib/choices.js';
 import {
-  adaptRule, buildOwnRules, FALLBACK_RESOURCE_TYPES, hostRulesToInstall, OWN_RULE_BASE, PRIORITY, RULE_IDS,
+  adaptRule, buildOwnRules, FALLBACK_RESOURCE_TYPES, TWIN_BASE, twinRules, hostRulesToInstall, OWN_RULE_BASE, PRIORITY, RULE_IDS,
   resourceTypesFor, RuleManager, wantedRulesets,
 } from '../../extension/background/rules.js';
 import { FakeDnr } from './fakes.mjs';
@@ -158,5 +158,47 @@ describe('host rules adapted to the browser', () => {
     assert.equal(report.host, 3);
     assert.match(report.errors[0], /3 custom rules over the browser's limit of 5/);
     assert.ok(dnr.dynamic.every((x) => !x.condition.resourceTypes?.includes('webtransport')));
+  });
+});
+
+describe('Firefox twins of list rules (beacon, imageset, object_subrequest)', () => {
+  const lists = {
+    tracking: [
+      { id: 1, priority: 1, action: { type: 'block' }, condition: { domainType: 'thirdParty', resourceTypes: ['ping'] } },
+      { id: 2, priority: 1, action: { type: 'block' }, condition: { urlFilter: '/pixel.', resourceTypes: ['image', 'script'] } },
+      { id: 3, priority: 1, action: { type: 'block' }, condition: { requestDomains: ['t.example'] } },
+      { id: 4, priority: 2, action: { type: 'allow' }, condition: { urlFilter: '/ok.gif', resourceTypes: ['image', 'imageset'] } },
+    ],
+    advertising: [{ id: 1, priority: 3, action: { type: 'block' }, condition: { urlFilter: '/ad', resourceTypes: ['image', 'ping', 'object'] } }],
+    social: [],
+  };
+
+  it('adds a rule for each Firefox-only type a list rule misses', () => {
+    const twins = twinRules(lists.tracking, firefoxTypes, 500);
+    assert.deepEqual(twins.map((r) => [r.id, r.condition.resourceTypes]), [[500, ['beacon']], [501, ['imageset']]]);
+    assert.deepEqual(twins[0].condition, { domainType: 'thirdParty', resourceTypes: ['beacon'] });
+    assert.deepEqual(twinRules(lists.advertising, firefoxTypes, 0)[0].condition.resourceTypes, ['beacon', 'imageset', 'object_subrequest']);
+    assert.equal(twinRules(lists.advertising, firefoxTypes, 0)[0].priority, 3);
+    assert.deepEqual(twinRules(lists.tracking, chromiumTypes, 0), [], 'Chromium has none of these types');
+  });
+
+  it('installs twins only in Firefox and only for enabled categories', async () => {
+    const loads = [];
+    const loadRuleset = async (id) => {
+      loads.push(id);
+      return lists[id];
+    };
+    const ff = new FakeDnr();
+    const rm = new RuleManager({ dnr: ff, flavor: 'firefox', loadRuleset });
+    let report = await rm.apply(defaultChoices(), []);
+    assert.equal(report.twins, 3);
+    assert.deepEqual(ff.dynamic.filter((r) => r.id >= TWIN_BASE).map((r) => r.id), [TWIN_BASE, TWIN_BASE + 1, TWIN_BASE + 2]);
+    report = await rm.apply(applyChoice(defaultChoices(), { scope: 'global', key: 'block:tracking', value: false }), []);
+    assert.equal(report.twins, 1);
+    assert.deepEqual(ff.dynamic.find((r) => r.id === TWIN_BASE).condition.urlFilter, '/ad');
+    assert.equal(loads.filter((x) => x === 'tracking').length, 1, 'each ruleset read once');
+    const cr = new FakeDnr();
+    await new RuleManager({ dnr: cr, flavor: 'chromium', loadRuleset }).apply(defaultChoices(), []);
+    assert.ok(!cr.dynamic.some((r) => r.id >= TWIN_BASE));
   });
 });
