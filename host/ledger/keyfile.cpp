@@ -269,6 +269,62 @@ void write_file_atomic(const fs::path& path, const std::string& text) {
   sync_dir(path.parent_path());
 }
 
+void write_key_like(const fs::path& like, const fs::path& out, const SecretBytes& master,
+                    const PassphraseProvider& passphrase) {
+  const WipedString text = read_secret_file(like);
+  const json old = parse_key_json(text, like);
+  if (old.value("protection", "none") == "none") {
+    write_key(out, master, nullptr, minimal_kdf_limits());
+    return;
+  }
+  try {
+    const json& kdf = old.at("kdf");
+    const KdfLimits limits{kdf.at("opslimit").get<unsigned long long>(),
+                           kdf.at("memlimit").get<std::size_t>()};
+    const Bytes salt = from_base64(kdf.at("salt").get<std::string>());
+    const Bytes old_nonce = from_base64(old.at("nonce").get<std::string>());
+    const Bytes old_wrapped = from_base64(old.at("wrapped").get<std::string>());
+    std::optional<WipedString> pass = passphrase ? passphrase() : std::nullopt;
+    if (!pass) {
+      throw Error(ErrorCode::passphrase_required,
+                  "the ledger key is protected by a passphrase: set OPTGUARD_PASSPHRASE");
+    }
+    if (salt.size() != crypto_pwhash_SALTBYTES || old_nonce.size() != kNonceBytes) {
+      throw Error(ErrorCode::ledger_corrupt, like.string() + ": malformed wrapped key");
+    }
+    const SecretBytes kek = derive_kek(*pass, salt, limits);
+    // Check the passphrase against the current key before wrapping the new one with it.
+    SecretBytes check(kMasterKeyBytes + kAeadTagBytes);
+    const std::string old_ad = wrap_ad(old.at("key_id").get<std::string>());
+    unsigned long long len = 0;
+    if (old_wrapped.size() != kMasterKeyBytes + kAeadTagBytes ||
+        crypto_aead_xchacha20poly1305_ietf_decrypt(
+            check.data(), &len, nullptr, old_wrapped.data(), old_wrapped.size(),
+            as_bytes(old_ad).data(), old_ad.size(), old_nonce.data(), kek.data()) != 0) {
+      throw Error(ErrorCode::wrong_passphrase,
+                  "wrong passphrase: it does not unlock the ledger key in " + like.string());
+    }
+    const std::string key_id = key_id_of(master);
+    const std::string ad = wrap_ad(key_id);
+    const Bytes nonce = random_bytes(kNonceBytes);
+    Bytes wrapped(kMasterKeyBytes + kAeadTagBytes);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped.data(), &len, master.data(), master.size(),
+                                               as_bytes(ad).data(), ad.size(), nullptr,
+                                               nonce.data(), kek.data());
+    json j{{"format", kFormat}, {"version", 1}, {"key_id", key_id}, {"protection", "argon2id"}};
+    j["kdf"] = kdf;
+    j["nonce"] = to_base64(nonce);
+    j["wrapped"] = to_base64(wrapped);
+    write_file_atomic(out, j.dump(1) + "\n");
+  } catch (const json::exception& e) {
+    throw Error(ErrorCode::ledger_corrupt,
+                like.string() + ": malformed key file (" + e.what() + ")");
+  } catch (const std::invalid_argument& e) {
+    throw Error(ErrorCode::ledger_corrupt,
+                like.string() + ": malformed key file (" + e.what() + ")");
+  }
+}
+
 void write_key(const fs::path& path, const SecretBytes& master, const WipedString* passphrase,
                KdfLimits limits) {
   const std::string key_id = key_id_of(master);

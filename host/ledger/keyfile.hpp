@@ -46,6 +46,12 @@ SecretBytes load_key(const std::filesystem::path& path, const PassphraseProvider
 void write_key(const std::filesystem::path& path, const SecretBytes& master,
                const WipedString* passphrase, KdfLimits limits);
 
+// Writes `master` to `out` protected like the key file at `like`: plain if that one is plain,
+// else wrapped under the same passphrase (asked once from `passphrase` and checked against
+// `like`; the Argon2id result is reused, so only one derivation runs). For key rotation.
+void write_key_like(const std::filesystem::path& like, const std::filesystem::path& out,
+                    const SecretBytes& master, const PassphraseProvider& passphrase);
+
 // fsync of a directory (after a rename in it).
 void sync_dir(const std::filesystem::path& dir);
 // Writes `text` to `path` atomically (temp + fsync + rename + dir fsync), mode 0600.

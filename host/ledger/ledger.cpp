@@ -874,20 +874,11 @@ VerifyResult verify_receipt(const Json& receipt, const std::string& expected_pub
 // Key management
 
 void Ledger::rotate_key() {
-  const bool wrapped = key_wrapped();
-  std::optional<WipedString> pass;
-  if (wrapped) {
-    pass = options_.passphrase ? options_.passphrase() : std::nullopt;
-    if (!pass)
-      throw Error(ErrorCode::passphrase_required,
-                  "rotating a passphrase-protected key needs the passphrase");
-    (void)load_key(key_path(),
-                   [&] { return std::optional<WipedString>(WipedString(pass->str())); });
-  }
   const SecretBytes master = random_master_key();
   auto next = std::make_unique<KeySet>(master);
-  // 1. The new key, durably, beside the old one. Until the database commits, recovery deletes it.
-  write_key(home_ / kNewKeyFile, master, pass ? &*pass : nullptr, options_.kdf);
+  // 1. The new key, durably, beside the old one (under the same passphrase, if any). Until
+  //    the database commits, recovery deletes it.
+  write_key_like(key_path(), home_ / kNewKeyFile, master, options_.passphrase);
   try {
     // 2. One write transaction re-encrypts every record, the chain, the head and the state.
     sql::WriteTxn txn(db_);
