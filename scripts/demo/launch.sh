@@ -50,7 +50,7 @@ python3 "$ROOT/scripts/demo/server.py" --port "$PORT" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 CHROME_PID=""
 cleanup() {
-  [[ -n "$CHROME_PID" ]] && kill "$CHROME_PID" 2>/dev/null || true
+  if [[ -n "$CHROME_PID" ]]; then kill "$CHROME_PID" 2>/dev/null || true; fi
   kill "$SERVER" 2>/dev/null || true
   wait 2>/dev/null || true
   # Chromium's helpers may still be writing the profile for a moment.
