@@ -32,16 +32,15 @@ void print_counts(std::ostream& out, const char* label, const nlohmann::json& co
 }
 
 int compile_dnr(Services& services, const std::string& out_dir, bool json) {
-  (void)services;
-  const auto lists = dnr_lists();
+  const auto lists = dnr_lists(services);
   const auto compiled = dnr::compile_rulesets(lists);
   std::filesystem::create_directories(out_dir);
   for (const auto& rs : compiled.rulesets) {
     filters::write_file_atomically(std::filesystem::path(out_dir) / (rs.ruleset.id + ".json"),
-                                   rs.ruleset.rules.dump(1) + "\n");
+                                   rs.ruleset.rules.dump(1) + "\n", 0644);
   }
   filters::write_file_atomically(std::filesystem::path(out_dir) / "report.json",
-                                 compiled.report.dump(1) + "\n");
+                                 compiled.report.dump() + "\n", 0644);
   const auto summary = dnr::report_summary(compiled.report);
   if (json) {
     std::cout << summary.dump(2) << '\n';

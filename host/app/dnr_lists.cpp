@@ -1,41 +1,42 @@
 #include "app/dnr_lists.hpp"
 
-#include <algorithm>
-#include <map>
-
 #include "common/errors.hpp"
-#include "filters/custom/atomic_file.hpp"
-#include "filters/parser.hpp"
-#include "filters/social_list.hpp"
-#include "optguard/version.hpp"
+#include "filters/catalogue.hpp"
 
 namespace optguard::app {
 
-namespace {
-
-namespace dnr = filters::dnr;
-
-constexpr const char* kDebianLists =
-    "/usr/share/chromium/extensions/ublock-origin/assets/thirdparties/easylist/";
-
-std::string read_packaged(const std::string& name) {
-  const std::string path = std::string(kDebianLists) + name + ".txt";
-  auto text = filters::read_file_if_exists(path);
-  if (!text) {
-    throw Error(ErrorCode::not_found,
-                path + " is missing: install the Debian package webext-ublock-origin-chromium");
+std::vector<filters::dnr::ListText> dnr_lists(Services& services) {
+  // The engine's catalogue: the same lists, files and categories the matcher uses.
+  const auto entries = filters::default_catalogue(services.home());
+  std::vector<filters::CatalogueEntry> wanted;
+  for (const auto category :
+       {filters::Category::advertising, filters::Category::tracking, filters::Category::social}) {
+    bool found = false;
+    for (const auto& e : entries) {
+      if (e.category != category) continue;
+      if (!e.present) {
+        throw Error(ErrorCode::not_found,
+                    "the " + e.name + " list is missing (" + e.path.string() +
+                        "): install the Debian package webext-ublock-origin-chromium "
+                        "or hand the list in with lists_update");
+      }
+      wanted.push_back(e);
+      found = true;
+    }
+    if (!found) throw Error(ErrorCode::not_found, "the catalogue has no list for a DNR ruleset");
   }
-  return *text;
-}
-
-}  // namespace
-
-std::vector<filters::dnr::ListText> dnr_lists() {
-  // The swap point for the engine's list catalogue: same lists, same categories.
-  const std::string dir = kDebianLists;
-  return {{"advertising", "easylist", dir + "easylist.txt", read_packaged("easylist")},
-          {"tracking", "easyprivacy", dir + "easyprivacy.txt", read_packaged("easyprivacy")},
-          {"social", "social", "builtin", std::string(filters::builtin_social_list())}};
+  const auto loaded = filters::read_catalogue(wanted);
+  std::vector<filters::dnr::ListText> out;
+  for (std::size_t i = 0; i < loaded.sources.size(); ++i) {
+    const auto& src = loaded.sources[i];
+    const auto& entry = wanted.at(i);
+    const char* ruleset = src.category == filters::Category::advertising ? "advertising"
+                          : src.category == filters::Category::tracking  ? "tracking"
+                                                                         : "social";
+    out.push_back(
+        {ruleset, src.name, entry.path.empty() ? entry.origin : entry.path.string(), src.text});
+  }
+  return out;
 }
 
 std::filesystem::path custom_filters_path(Services& services) {

@@ -14,9 +14,10 @@
 
 namespace optguard::app {
 
-// The default lists: Debian's packaged EasyList and EasyPrivacy, and the built-in social
-// list. Throws Error(not_found) naming the package when a packaged list is missing.
-std::vector<filters::dnr::ListText> dnr_lists();
+// The lists of the static rulesets, from the engine's catalogue (filters/catalogue.hpp):
+// EasyList (<home>/lists/easylist.txt, else Debian's packaged copy), EasyPrivacy (likewise)
+// and the built-in social list. Throws Error(not_found) when a list is missing.
+std::vector<filters::dnr::ListText> dnr_lists(Services& services);
 
 // <home>/filters/custom.txt
 std::filesystem::path custom_filters_path(Services& services);

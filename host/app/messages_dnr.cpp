@@ -3,6 +3,7 @@
 #include "app/dnr_lists.hpp"
 #include "app/messages.hpp"
 #include "common/errors.hpp"
+#include "common/log.hpp"
 #include "filters/custom/custom_filters.hpp"
 #include "filters/custom/list_update.hpp"
 #include "filters/dnr/dynamic_rules.hpp"
@@ -15,6 +16,17 @@ namespace {
 
 using protocol::Json;
 namespace params = protocol::params;
+
+// The engine matches the custom filters and the lists too: rebuild it after a change. A
+// failure there must not turn a saved change into an error reply: the compiled cache
+// notices the changed file on the next start anyway.
+void reload_engine(Services& services) {
+  try {
+    services.reload_engine();
+  } catch (const std::exception& e) {
+    log::warn(std::string("filter engine not rebuilt after a list change: ") + e.what());
+  }
+}
 
 // The dynamic rules for the user's own filters, in id order.
 filters::dnr::DynamicRules current_dynamic_rules(Services& services) {
@@ -67,6 +79,7 @@ void register_dnr_messages(protocol::Router& router, Services& services) {
                 const auto text = params::require_string(req, "text");
                 filters::CustomFilters custom(custom_filters_path(services));
                 const auto r = custom.add(text);
+                if (r.added > 0) reload_engine(services);
                 Json errors = Json::array();
                 for (const auto& e : r.errors) {
                   errors.push_back({{"line", e.line}, {"text", e.text}, {"message", e.message}});
@@ -83,7 +96,9 @@ void register_dnr_messages(protocol::Router& router, Services& services) {
                   texts.push_back(f.get<std::string>());
                 }
                 filters::CustomFilters custom(custom_filters_path(services));
-                return Json{{"removed", custom.remove(texts)}};
+                const int removed = custom.remove(texts);
+                if (removed > 0) reload_engine(services);
+                return Json{{"removed", removed}};
               }});
   router.add({"lists_update",
               "replace a filter list with a new text (validated, written atomically)",
@@ -91,6 +106,7 @@ void register_dnr_messages(protocol::Router& router, Services& services) {
                 const auto list = params::require_string(req, "list");
                 const auto text = params::require_string(req, "text");
                 const auto u = filters::update_list(services.home(), list, text);
+                reload_engine(services);
                 return Json{{"list", u.list},
                             {"loaded", u.loaded},
                             {"skipped", u.skipped},

@@ -42,7 +42,8 @@ class Fd {
 
 }  // namespace
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view text) {
+void write_file_atomically(const std::filesystem::path& path, std::string_view text,
+                           unsigned mode) {
   const auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
   std::error_code ec;
   if (!std::filesystem::exists(dir, ec)) {
@@ -54,6 +55,7 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view t
   const auto tmp = dir / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) +
                           "-" + std::to_string(rd()));
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (fd.get() >= 0 && mode != 0600) ::fchmod(fd.get(), static_cast<mode_t>(mode));
   if (fd.get() < 0) fail("cannot create", tmp);
   struct Cleanup {  // removes the temporary file unless the rename happened
     const std::filesystem::path& p;

@@ -10,9 +10,11 @@
 
 namespace optguard::filters {
 
-// Writes `text` to `path` atomically with mode 0600, creating the parent folder (0700).
-// Throws Error(io_error) naming the path on failure; the old file is then untouched.
-void write_file_atomically(const std::filesystem::path& path, std::string_view text);
+// Writes `text` to `path` atomically with `mode` (owner-only by default), creating the
+// parent folder (0700). Throws Error(io_error) naming the path on failure; the old file is
+// then untouched.
+void write_file_atomically(const std::filesystem::path& path, std::string_view text,
+                           unsigned mode = 0600);
 
 // The whole file, or nullopt when it does not exist. Throws Error(io_error) otherwise.
 std::optional<std::string> read_file_if_exists(const std::filesystem::path& path);

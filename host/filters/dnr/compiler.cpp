@@ -422,11 +422,25 @@ Translation translate(const NetworkFilter& f, const Limits& limits) {
   if (f.redirect) b.lose("redirect resource replaced by a block");
 
   if (!document_exception && types != kDefaultTypes) {
+    // Firefox has its own types for some loads that a filter's `image` or `ping` means too:
+    // srcset/<picture> images are `imageset`, sendBeacon is `beacon`. Chrome rejects those
+    // names, so such filters name what they do NOT match instead (excludedResourceTypes),
+    // which lets Firefox's extra types through (docs/dnr.md, "Resource types").
     Json names = Json::array();
-    for (const auto& t : kTypeNames) {
-      if (types & t.bit) names.push_back(t.name);
+    if ((types & (kImage | kPing)) != 0) {
+      for (const auto& t : kTypeNames) {
+        if ((types & t.bit) == 0) names.push_back(t.name);
+      }
+      if ((types & kOther) == 0) names.push_back("csp_report");
     }
-    cond["resourceTypes"] = std::move(names);
+    if (!names.empty()) {
+      cond["excludedResourceTypes"] = std::move(names);
+    } else {
+      for (const auto& t : kTypeNames) {
+        if (types & t.bit) names.push_back(t.name);
+      }
+      cond["resourceTypes"] = std::move(names);
+    }
   }
 
   // Party.
