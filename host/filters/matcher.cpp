@@ -909,6 +909,10 @@ std::span<const std::byte> Matcher::image() const {
   return impl_->bytes;
 }
 
+std::vector<std::uint32_t> Matcher::unindexed_filters() const {
+  return {impl_->any_ids.begin(), impl_->any_ids.end()};
+}
+
 Matcher::IndexStats Matcher::index_stats() const {
   IndexStats s;
   s.host_filters = impl_->host_ids.size();

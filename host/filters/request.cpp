@@ -108,11 +108,13 @@ void parse_url_into(std::string_view input, ParsedUrl& out) {
     host = host.substr(0, c);
   }
   bool ascii = true;
+  bool control = false;  // NUL and control bytes: not a hostname; kept as they are
   for (char c : host) {
     if (static_cast<unsigned char>(c) >= 0x80) ascii = false;
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) control = true;
   }
   std::string ascii_host;
-  if (!ascii) {
+  if (!ascii && !control) {
     std::string in(host);
     char* converted = nullptr;
     const int rc = idn2_to_ascii_8z(in.c_str(), &converted, IDN2_NONTRANSITIONAL);

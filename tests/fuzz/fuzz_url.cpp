@@ -1,0 +1,39 @@
+// libFuzzer target for URL parsing and the request/party model: any bytes as URL and
+// document. Offsets must stay inside the normalised URL, the hostname must be lowercase,
+// and party/entity/type lookups must not fail.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "filters/request.hpp"
+
+namespace {
+using namespace optguard::filters;
+
+void require(bool ok) {
+  if (!ok) std::abort();
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view in(reinterpret_cast<const char*>(data), size);
+  const std::size_t split = in.find('\n');
+  const std::string_view url = in.substr(0, split);
+  const std::string_view source =
+      split == std::string_view::npos ? std::string_view{} : in.substr(split + 1);
+
+  const ParsedUrl p = parse_url(url);
+  require(p.host_begin <= p.host_end && p.host_end <= p.url.size());
+  for (char c : p.hostname()) require(!(c >= 'A' && c <= 'Z'));
+  const ParsedUrl again = parse_url(p.url);
+  require(again.hostname() == p.hostname() || !p.has_authority);
+
+  Request r(url, source, source.size() % 2 == 0 ? "image" : "main_frame");
+  (void)r.third_party();
+  (void)r.entity();
+  (void)r.source_entity();
+  (void)registrable_domain(r.hostname());
+  (void)type_from_name(source);
+  return 0;
+}
