@@ -259,7 +259,8 @@ forEachBrowser((name) => {
     await options.click('#filters-add');
     await waitUntil(
       () => options.$$eval('#filters-list code', (els, f) => els.some((e) => e.textContent === f), filter),
-      { what: 'the custom filter listed in the options page' },
+      // The host validates the line and rebuilds its engine and rules: allow for a loaded machine.
+      { timeout: 30000, what: 'the custom filter listed in the options page' },
     );
     // The bad line is reported on its own and left in the box to be corrected.
     const errors = await options.$$eval('#filters-result li.error', (els) => els.map((e) => e.textContent));
@@ -268,7 +269,7 @@ forEachBrowser((name) => {
     assert.equal((await options.$eval('#filters-input', (e) => e.value)).trim(), bad);
     await screenshot(options, `options-${name}-custom-filter`);
     await options.close();
-    await waitUntil(async () => (await ext.dynamicRules()).some((rule) => rule.id < 100000), { what: 'a dynamic rule for the custom filter' });
+    await waitUntil(async () => (await ext.dynamicRules()).some((rule) => rule.id < 100000), { timeout: 30000, what: 'a dynamic rule for the custom filter' });
 
     r = await loadRequests(ctx, [HARMLESS]);
     const kinds = Object.keys(KINDS).length - 1; // no <a ping>: hyperlink auditing is off
