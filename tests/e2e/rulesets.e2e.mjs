@@ -59,12 +59,14 @@ forEachBrowser((name) => {
     } finally {
       await update({ enableRulesetIds: enabled });
     }
-    const inFiles = Object.fromEntries(RULESET_IDS.map((id) => [id, readRuleset(id).length]));
+    // The files of the copy this browser loaded (extension/rulesets may be rewritten meanwhile).
+    const dir = ctx.browser.extensionDir;
+    const inFiles = Object.fromEntries(RULESET_IDS.map((id) => [id, readRuleset(id, dir).length]));
     let why = '';
     if (JSON.stringify(accepted) !== JSON.stringify(inFiles)) {
       // Name the culprits when they are regex rules the browser does not support.
       const regexes = RULESET_IDS.flatMap((id) =>
-        readRuleset(id)
+        readRuleset(id, dir)
           .filter((r) => r.condition?.regexFilter)
           .map((r) => ({ ruleset: id, id: r.id, regex: r.condition.regexFilter, isUrlFilterCaseSensitive: r.condition.isUrlFilterCaseSensitive })),
       );

@@ -114,7 +114,9 @@ export async function launchBrowser(name, opts = {}) {
   } else {
     throw new Error(`unknown browser ${name}`);
   }
-  return new BrowserSession(name, browser, base, tmp);
+  const session = new BrowserSession(name, browser, base, tmp);
+  session.extensionDir = extensionDir; // the private copy the browser loaded
+  return session;
 }
 
 /** Polls fn until it returns a truthy value; returns it. Throws after timeout ms. */

@@ -94,8 +94,9 @@ export function ensureRulesets() {
   return rulesetState;
 }
 
-export function readRuleset(id) {
-  return JSON.parse(fs.readFileSync(path.join(RULESET_DIR, `${id}.json`), 'utf8'));
+/** A ruleset from extension/rulesets, or from the copy a browser loaded (extensionDir). */
+export function readRuleset(id, extensionDir = EXTENSION_DIR) {
+  return JSON.parse(fs.readFileSync(path.join(extensionDir, 'rulesets', `${id}.json`), 'utf8'));
 }
 
 /** A fresh optguard home plus the wrapper script browsers start as the native host. */
