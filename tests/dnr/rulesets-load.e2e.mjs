@@ -176,7 +176,10 @@ async function runIn(name) {
       headless: true,
       userDataDir: profile,
       env: { ...process.env, HOME: home, MOZ_REMOTE_ALLOW_SYSTEM_ACCESS: '1' },
-      extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIREFOX_UUID }) },
+      extraPrefsFirefox: {
+        'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIREFOX_UUID }),
+        'extensions.dnr.feedback': true, // testMatchOutcome
+      },
     });
     await browser.installExtension(extDir);
     base = `moz-extension://${FIREFOX_UUID}/`;
@@ -203,6 +206,8 @@ for (const [name, bin] of [['chromium', CHROMIUM], ['firefox', FIREFOX]]) {
     const r = await runIn(name);
     assert.ok(r.ok, r.error);
     t.diagnostic(`${name}: limits ${JSON.stringify(r.limits)}; accepted ${JSON.stringify(r.accepted)} of ${JSON.stringify(r.inFile)}`);
+    for (const e of r.sessionErrors) t.diagnostic(`${name}: session rules: ${e}`);
+    for (const u of r.regexUnsupported) t.diagnostic(`${name}: regex not supported: ${JSON.stringify(u)}`);
     assert.deepEqual([...r.enabled].sort(), [...RULESETS].sort(), 'all three rulesets are enabled');
     for (const id of RULESETS) {
       assert.ok(r.inFile[id] > 0, `${id}.json has rules`);

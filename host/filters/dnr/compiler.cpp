@@ -221,6 +221,41 @@ std::variant<std::string, std::string> url_filter(const NetworkFilter& f, Builde
   return std::variant<std::string, std::string>(std::in_place_index<0>, out);
 }
 
+// Ranges of a character class body (between the brackets), counting a letter range twice
+// (RE2 folds case unless match-case) and a negated class as many (it takes UTF-8 ranges).
+long class_ranges(std::string_view body) {
+  long n = 0;
+  bool negated = false;
+  if (!body.empty() && body.front() == '^') {
+    negated = true;
+    body.remove_prefix(1);
+  }
+  for (std::size_t i = 0; i < body.size();) {
+    char a = body[i], b = a;
+    if (a == '\\' && i + 1 < body.size()) {
+      const char e = body[i + 1];
+      i += 2;
+      if (e == 'w')
+        n += 6;
+      else if (e == 'd')
+        n += 1;
+      else if (e == 's')
+        n += 2;
+      else
+        n += 1;
+      continue;
+    }
+    if (i + 2 < body.size() && body[i + 1] == '-' && body[i + 2] != '\\') {
+      b = body[i + 2];
+      i += 3;
+    } else {
+      i += 1;
+    }
+    n += is_alpha(a) && is_alpha(b) ? 2 : 1;
+  }
+  return negated ? n + 8 : n;
+}
+
 }  // namespace
 
 std::string_view outcome_name(Outcome o) {
@@ -264,7 +299,11 @@ std::optional<std::string> regex_rejection(std::string_view re, const Limits& li
   bool last_was_quantifier = false;
   std::vector<bool> group_has_counted;  // per open group: holds a counted repetition
   bool last_group_has_counted = false;
-  long budget = 0;  // rough size of counted repetitions
+  // Estimated size of the RE2 program (docs/dnr.md, "Regexes"): `cost` so far, `last` the
+  // cost of the item a quantifier would repeat, `group_cost` the cost where each open group began.
+  long cost = 0, last = 0;
+  std::vector<long> group_cost;
+  std::size_t class_start = 0;
   for (std::size_t i = 0; i < re.size(); ++i) {
     const char c = re[i];
     if (c == '\\') {
@@ -282,6 +321,14 @@ std::optional<std::string> regex_rejection(std::string_view re, const Limits& li
           return "escape \\" + std::string(1, e) + " differs between RE2 and JavaScript";
         }
       }
+      if (!in_class) {
+        last = e == 'w'                             ? 7
+               : e == 'd'                           ? 1
+               : e == 's'                           ? 3
+               : (e == 'W' || e == 'D' || e == 'S') ? 10
+                                                    : 1;
+        cost += last;
+      }
       can_repeat = !in_class;
       last_was_quantifier = false;
       last_group_has_counted = false;
@@ -291,6 +338,8 @@ std::optional<std::string> regex_rejection(std::string_view re, const Limits& li
       if (c == '[' && i + 1 < re.size() && re[i + 1] == ':') return "POSIX class [: :] (RE2 only)";
       if (c == ']') {
         in_class = false;
+        last = 2 * class_ranges(re.substr(class_start + 1, i - class_start - 1)) - 1;
+        cost += last;
         can_repeat = true;
         last_was_quantifier = false;
         last_group_has_counted = false;
@@ -303,6 +352,7 @@ std::optional<std::string> regex_rejection(std::string_view re, const Limits& li
           return "empty or negated-empty class (JavaScript only)";
         }
         in_class = true;
+        class_start = i;
         // `]` right after `[` or `[^` is a literal in both engines: skip it.
         if (i + 1 < re.size() && re[i + 1] == '^') ++i;
         if (i + 1 < re.size() && re[i + 1] == ']') ++i;
@@ -317,6 +367,7 @@ std::optional<std::string> regex_rejection(std::string_view re, const Limits& li
           }
         }
         ++depth;
+        group_cost.push_back(cost);
         group_has_counted.push_back(false);
         can_repeat = false;
         last_was_quantifier = false;
@@ -324,6 +375,9 @@ std::optional<std::string> regex_rejection(std::string_view re, const Limits& li
       case ')':
         if (depth == 0) return "unbalanced ')'";
         --depth;
+        last = cost - group_cost.back() + 1;
+        group_cost.pop_back();
+        cost += 1;
         last_group_has_counted = group_has_counted.back();
         group_has_counted.pop_back();
         if (last_group_has_counted && !group_has_counted.empty()) group_has_counted.back() = true;
@@ -333,6 +387,8 @@ std::optional<std::string> regex_rejection(std::string_view re, const Limits& li
       case '*':
       case '+':
       case '?':
+        cost += 1;
+        last = 0;
         if (c == '?' && last_was_quantifier) {  // lazy quantifier: both engines
           last_was_quantifier = false;
           can_repeat = false;
@@ -363,7 +419,13 @@ std::optional<std::string> regex_rejection(std::string_view re, const Limits& li
                  " (RE2 memory cap)";
         }
         if (last_group_has_counted) return "nested counted repetitions (RE2 memory cap)";
-        budget += bound;
+        if (comma == std::string::npos)
+          cost += last * (low - 1);  // {n}
+        else if (hi.empty())
+          cost += last * low + 1;  // {n,}
+        else
+          cost += last * (bound - 1) + (bound - low);  // {n,m}
+        last = 0;
         if (!group_has_counted.empty()) group_has_counted.back() = true;
         i = close;
         can_repeat = false;
@@ -373,11 +435,15 @@ std::optional<std::string> regex_rejection(std::string_view re, const Limits& li
       case '|':
       case '^':
       case '$':
+        cost += 1;
+        last = 0;
         can_repeat = false;
         last_was_quantifier = false;
         last_group_has_counted = false;
         break;
       default:
+        last = c == '.' ? 8 : 1;  // `.` is several UTF-8 byte ranges in RE2
+        cost += last;
         can_repeat = true;
         last_was_quantifier = false;
         last_group_has_counted = false;
@@ -386,7 +452,11 @@ std::optional<std::string> regex_rejection(std::string_view re, const Limits& li
   }
   if (in_class) return "unterminated character class";
   if (depth != 0) return "unbalanced '('";
-  if (budget > 4 * limits.max_regex_repeat) return "too many counted repetitions (RE2 memory cap)";
+  if (cost > limits.max_regex_cost) {
+    return "estimated RE2 program too large (" + std::to_string(cost) + " > " +
+           std::to_string(limits.max_regex_cost) +
+           "): Chromium ignores regexes over its 2 KB memory limit";
+  }
   return std::nullopt;
 }
 
