@@ -59,7 +59,7 @@ ParsedUrl parse_url(std::string_view input) {
   return out;
 }
 
-void parse_url_into(std::string_view input, ParsedUrl& out) {
+void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only) {
   out.url.clear();
   out.host_begin = out.host_end = 0;
   out.has_authority = false;
@@ -131,8 +131,10 @@ void parse_url_into(std::string_view input, ParsedUrl& out) {
   for (char c : host) out.url += lower(c);
   out.host_end = static_cast<std::uint32_t>(out.url.size());
   if (bracketed) out.url += ']';
-  out.url.append(port);
-  out.url.append(tail);
+  if (!authority_only) {
+    out.url.append(port);
+    out.url.append(tail);
+  }
   out.has_authority = true;
   return;
 }
@@ -225,7 +227,8 @@ void Request::assign(std::string_view url, std::string_view source, std::string_
 void Request::assign(std::string_view url, std::string_view source, std::uint32_t type_bit) {
   parse_url_into(url, url_);
   // A top-level document is its own source.
-  parse_url_into((source.empty() && type_bit == kMainFrame) ? url : source, source_);
+  // Only the document's hostname matters: its path is never copied.
+  parse_url_into((source.empty() && type_bit == kMainFrame) ? url : source, source_, true);
   type_ = type_bit;
   computed_ = 0;
 }

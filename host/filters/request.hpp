@@ -33,8 +33,9 @@ struct ParsedUrl {
 
 // Parses and normalises `input`; never fails (a string with no scheme is kept as is, no host).
 ParsedUrl parse_url(std::string_view input);
-// The same into an existing ParsedUrl (reuses its buffer).
-void parse_url_into(std::string_view input, ParsedUrl& out);
+// The same into an existing ParsedUrl (reuses its buffer); `authority_only` stops after the
+// host (for a document URL, whose hostname is all that matters).
+void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only = false);
 
 // The registrable domain (eTLD+1) of a lowercase ASCII hostname via libpsl; the hostname
 // itself for IP literals, public suffixes and single labels; "" for "".
