@@ -161,6 +161,10 @@ void check_key_permissions(const fs::path& path) {
   (void)read_secret_file(path);
 }
 
+WipedString read_key_text(const fs::path& path) {
+  return read_secret_file(path);
+}
+
 KeyFileInfo read_key_info(const fs::path& path) {
   const WipedString text = read_secret_file(path);
   const json j = parse_key_json(text, path);

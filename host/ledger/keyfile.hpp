@@ -35,6 +35,9 @@ struct KeyFileInfo {
 // Throws Error(unsafe_permissions) when group/others can access `path` (like ssh).
 void check_key_permissions(const std::filesystem::path& path);
 
+// The key file's text, after the same permission checks as load_key (for backups).
+WipedString read_key_text(const std::filesystem::path& path);
+
 // Reads the header (no passphrase needed). Throws Error(not_found / io_error / ledger_corrupt).
 KeyFileInfo read_key_info(const std::filesystem::path& path);
 

@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <map>
 
 #include "common/errors.hpp"
@@ -956,10 +955,7 @@ void Ledger::backup_key(const fs::path& out) const {
   std::error_code ec;
   if (fs::exists(out, ec))
     throw Error(ErrorCode::io_error, out.string() + " exists: choose a new file name");
-  check_key_permissions(key_path());
-  std::ifstream in(key_path(), std::ios::binary);
-  WipedString text(
-      std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+  const WipedString text = read_key_text(key_path());
   write_file_atomic(out, text.str());
 }
 
