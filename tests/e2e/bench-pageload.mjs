@@ -159,10 +159,11 @@ for (const r of rows) {
   );
 }
 console.log(`\nnative round trip as the extension sees it (ping through the extension's host connection, ${PINGS} sequential, timed in the background context)`);
-console.log('browser    median      p95         mean        (idle: before the page loads; mean = total / n, samples have the browser timer resolution)   after the loads: median / p95');
+console.log('(idle: before the page loads; mean = total / n, single samples have the browser timer resolution)');
+console.log('browser    idle median  idle p95     idle mean    after the loads: median / p95');
 for (const r of rows) {
   console.log(
-    `${r.name.padEnd(10)} ${`${fmt(r.rtMedian, 3)} ms`.padEnd(11)} ${`${fmt(r.rtP95, 3)} ms`.padEnd(11)} ${`${fmt(r.rtMean, 3)} ms`.padEnd(11)} ${' '.repeat(103)}${fmt(r.rtBusyMedian, 3)} ms / ${fmt(r.rtBusyP95, 3)} ms`,
+    `${r.name.padEnd(10)} ${`${fmt(r.rtMedian, 3)} ms`.padEnd(12)} ${`${fmt(r.rtP95, 3)} ms`.padEnd(12)} ${`${fmt(r.rtMean, 3)} ms`.padEnd(12)} ${fmt(r.rtBusyMedian, 3)} ms / ${fmt(r.rtBusyP95, 3)} ms`,
   );
 }
 console.log('\ngoals: page loads faster with optguard than without; round trip <= 0.25 ms median in Chromium');
