@@ -3,12 +3,6 @@ function(optguard_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
                                            -Wno-sign-conversion -Wnon-virtual-dtor -Wold-style-cast
                                            -Wcast-align -Woverloaded-virtual -Wnull-dereference)
-  # GCC 12 reports -Wmaybe-uninitialized inside libstdc++'s own <regex> headers once
-  # optimisation and sanitizers inline them (the ASan preset); the warning is about the
-  # library's code, not ours, and clang does not emit it.
-  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
-    target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized)
-  endif()
   if(OPTGUARD_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
     if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
