@@ -282,7 +282,8 @@ void register_ledger_commands(CLI::App& app, Services& services) {
   // optguard bench ledger
   // `bench` may already hold other benchmarks: add `ledger` under it, or create it.
   CLI::App* bench = nullptr;
-  for (CLI::App* sub : app.get_subcommands([](CLI::App* s) { return s->get_name() == "bench"; })) bench = sub;
+  for (CLI::App* sub : app.get_subcommands([](CLI::App* s) { return s->get_name() == "bench"; }))
+    bench = sub;
   if (bench == nullptr) {
     bench = app.add_subcommand("bench",
                                "Benchmarks (figures beside a baseline measured in the same run)");

@@ -106,7 +106,7 @@ class Matcher {
   struct IndexStats {
     std::size_t host_filters = 0, token_filters = 0, doc_filters = 0, any_filters = 0;
   };
-    IndexStats index_stats() const;
+  IndexStats index_stats() const;
   // The filters checked for every request (no index key): ideally none.
   std::vector<std::uint32_t> unindexed_filters() const;
 
