@@ -556,6 +556,10 @@ struct Matcher::Impl {
         throw std::runtime_error("engine image: bad fingerprint");
       }
     }
+    // Each regex belongs to one filter record: a larger count is damage, and trusting it
+    // would size an allocation from the file (found by fuzz_engine_image).
+    if (header->regex_count > filters.size())
+      throw std::runtime_error("engine image: bad regex count");
     regex_count = header->regex_count;
     regexes = std::make_unique<LazyRegex[]>(regex_count);
   }
