@@ -16,6 +16,7 @@
 #include "app/engine_json.hpp"
 #include "cli/cli.hpp"
 #include "common/errors.hpp"
+#include "common/temp_dir.hpp"
 #include "filters/cache.hpp"
 #include "filters/catalogue.hpp"
 #include "filters/engine.hpp"
@@ -217,17 +218,8 @@ int run_bench_match(const BenchArgs& a) {
   if (rows.empty()) throw Error(ErrorCode::bad_params, "the corpus has no requests");
 
   // The lists: EasyList + EasyPrivacy as the peers get them (or the whole catalogue).
-  std::string tmpl = (fs::temp_directory_path() / "optguard-bench-XXXXXX").string();
-  if (::mkdtemp(tmpl.data()) == nullptr)
-    throw Error(ErrorCode::io_error, "cannot make a temp directory");
-  const fs::path dir = tmpl;
-  struct Cleanup {
-    fs::path p;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(p, ec);
-    }
-  } cleanup{dir};
+  const TempDir scratch("optguard-bench-");
+  const fs::path& dir = scratch.path();
   auto entries = filters::default_catalogue(dir);
   if (!a.all_lists) {
     std::erase_if(entries, [](const filters::CatalogueEntry& e) {

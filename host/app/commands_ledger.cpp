@@ -10,6 +10,7 @@
 #include "app/commands.hpp"
 #include "cli/cli.hpp"
 #include "common/errors.hpp"
+#include "common/temp_dir.hpp"
 #include "ledger/bench.hpp"
 #include "ledger/ledger.hpp"
 #include "ledger/render.hpp"
@@ -294,30 +295,21 @@ void register_ledger_commands(CLI::App& app, Services& services) {
     bool json = false;
   };
   auto ba = std::make_shared<BenchArgs>();
-  auto* bl = cli::add_command(
-      *bench, "ledger", "Ledger appends, start, list/export/verify vs plain SQLite", [ba] {
-        std::string tmpl = (fs::temp_directory_path() / "optguard-bench-XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr)
-          throw Error(ErrorCode::io_error, "cannot make a temp directory");
-        const fs::path dir = tmpl;
-        struct Cleanup {
-          fs::path p;
-          ~Cleanup() {
-            std::error_code ec;
-            fs::remove_all(p, ec);
-          }
-        } cleanup{dir};
-        ledger::BenchOptions o;
-        o.records = ba->records;
-        o.batch = ba->batch;
-        o.workdir = dir;
-        const Json r = ledger::run_bench(o);
-        if (ba->json)
-          std::cout << r.dump(2) << '\n';
-        else
-          std::cout << ledger::bench_text(r);
-        return 0;
-      });
+  auto* bl = cli::add_command(*bench, "ledger",
+                              "Ledger appends, start, list/export/verify vs plain SQLite", [ba] {
+                                const TempDir scratch("optguard-bench-");
+                                const fs::path& dir = scratch.path();
+                                ledger::BenchOptions o;
+                                o.records = ba->records;
+                                o.batch = ba->batch;
+                                o.workdir = dir;
+                                const Json r = ledger::run_bench(o);
+                                if (ba->json)
+                                  std::cout << r.dump(2) << '\n';
+                                else
+                                  std::cout << ledger::bench_text(r);
+                                return 0;
+                              });
   bl->add_option("--records", ba->records, "How many records")->check(CLI::Range(1, 10000000));
   bl->add_option("--batch", ba->batch, "Records per transaction")->check(CLI::Range(1, 1000000));
   bl->add_flag("--json", ba->json, "Print as JSON");

@@ -11,31 +11,13 @@
 #include <system_error>
 
 #include "common/errors.hpp"
+#include "common/unique_fd.hpp"
 
 namespace optguard::filters {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    const int f = fd_;
-    fd_ = -1;
-    return f;
-  }
-
- private:
-  int fd_;
-};
 
 // A read-only private mapping of a whole file.
 class MappedFile : public ImageBytes {
@@ -70,7 +52,7 @@ std::optional<Engine> read_cache_file(const fs::path& path, std::string* why) {
     if (why != nullptr) *why = std::move(reason);
     return std::nullopt;
   };
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return fail("no cache file");
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
@@ -92,7 +74,7 @@ void write_cache_file(const fs::path& path, const Engine& engine) {
   fs::permissions(path.parent_path(), fs::perms::owner_all, fs::perm_options::replace, ec);
   const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
   {
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (fd.get() < 0) throw Error(ErrorCode::io_error, "cannot write " + tmp.string());
     const auto bytes = engine.matcher().image();
     std::size_t done = 0;

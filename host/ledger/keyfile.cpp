@@ -14,6 +14,7 @@
 
 #include "common/errors.hpp"
 #include "common/home.hpp"
+#include "common/unique_fd.hpp"
 
 namespace optguard::ledger {
 namespace fs = std::filesystem;
@@ -21,22 +22,6 @@ using nlohmann::json;
 
 namespace {
 constexpr const char* kFormat = "optguard-ledger-key";
-
-// RAII file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 std::string errno_text() {
   return std::strerror(errno);
@@ -51,7 +36,7 @@ ByteView as_bytes(const std::string& s) {
 }
 
 WipedString read_secret_file(const fs::path& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) {
     if (errno == ENOENT) throw Error(ErrorCode::not_found, "no key file at " + path.string());
     throw Error(ErrorCode::io_error, "cannot open " + path.string() + ": " + errno_text());
@@ -122,7 +107,7 @@ KdfLimits minimal_kdf_limits() {
 }
 
 std::optional<WipedString> prompt_passphrase(const std::string& prompt, bool confirm) {
-  Fd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
+  UniqueFd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
   if (tty.get() < 0) return std::nullopt;
   termios old{};
   if (::tcgetattr(tty.get(), &old) != 0) return std::nullopt;
@@ -235,14 +220,14 @@ SecretBytes load_key(const fs::path& path, const PassphraseProvider& passphrase)
 }
 
 void sync_dir(const fs::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() >= 0) ::fsync(fd.get());
 }
 
 void write_file_atomic(const fs::path& path, const std::string& text) {
   const fs::path tmp = path.string() + ".tmp";
   {
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (fd.get() < 0) {
       const int err = errno;
       throw Error(err == EROFS || err == EACCES ? ErrorCode::read_only : ErrorCode::io_error,

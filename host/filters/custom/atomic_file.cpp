@@ -11,30 +11,13 @@
 #include <sstream>
 
 #include "common/errors.hpp"
+#include "common/unique_fd.hpp"
 
 namespace optguard::filters {
 
 namespace {
 
 // Closes a descriptor on every path out (RAII).
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 [[noreturn]] void fail(const std::string& what, const std::filesystem::path& path) {
   throw Error(ErrorCode::io_error, what + " " + path.string() + ": " + std::strerror(errno));
@@ -54,7 +37,7 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view t
   std::random_device rd;
   const auto tmp = dir / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) +
                           "-" + std::to_string(rd()));
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (fd.get() >= 0 && mode != 0600) ::fchmod(fd.get(), static_cast<mode_t>(mode));
   if (fd.get() < 0) fail("cannot create", tmp);
   struct Cleanup {  // removes the temporary file unless the rename happened
@@ -77,7 +60,7 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view t
   if (::close(fd.release()) != 0) fail("cannot close", tmp);
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot replace", path);
   cleanup.armed = false;
-  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.get() >= 0) ::fsync(dfd.get());  // best effort: some filesystems refuse
 }
 
