@@ -13,7 +13,7 @@
 import { effective, STATIC_CATEGORIES } from '../lib/choices.js';
 import { dayOf, hostOf, isWebUrl } from '../lib/site.js';
 import { blockMatcher } from '../lib/dnr-match.js';
-import { OWN_RULE_BASE } from './rules.js';
+import { copyCategory, OWN_RULE_BASE } from './rules.js';
 
 export const BLOCKED_ERRORS = Object.freeze({ chromium: 'net::ERR_BLOCKED_BY_CLIENT', firefox: 'NS_ERROR_ABORT' });
 
@@ -21,6 +21,8 @@ export const BLOCKED_ERRORS = Object.freeze({ chromium: 'net::ERR_BLOCKED_BY_CLI
 export function categoryOfRule(rule) {
   if (STATIC_CATEGORIES.includes(rule?.rulesetId)) return rule.rulesetId;
   if (rule?.rulesetId === '_dynamic' && rule.ruleId < OWN_RULE_BASE) return 'custom';
+  // Dynamic copies of a static ruleset (a per-site category switch replaced it).
+  if (rule?.rulesetId === '_dynamic') return copyCategory(rule.ruleId);
   return null;
 }
 
@@ -114,10 +116,24 @@ export class Activity {
   async classifyWaiting() {
     if (!this.unclassified.length) return 0;
     if (!this.hostConnected()) return 0; // retried from the controller when the host connects
-    const batch = this.unclassified.splice(0, 500);
     const c = this.choices();
-    const categories = {};
-    for (const cat of ['advertising', 'tracking', 'social', 'custom', 'learned']) categories[cat] = c.global[`block:${cat}`];
+    // The switches that apply on the first waiting request's site (a per-site category switch
+    // changes them there); requests from sites with other switches wait for the next call.
+    const categoriesFor = (r) => {
+      const host = hostOf(r.source);
+      const out = {};
+      for (const cat of ['advertising', 'tracking', 'social', 'custom', 'learned']) out[cat] = !!c.global[`block:${cat}`] && effective(c, `block:${cat}`, host);
+      return out;
+    };
+    const categories = categoriesFor(this.unclassified[0]);
+    const sig = JSON.stringify(categories);
+    const batch = [];
+    const rest = [];
+    for (const r of this.unclassified) {
+      if (batch.length < 500 && JSON.stringify(categoriesFor(r)) === sig) batch.push(r);
+      else rest.push(r);
+    }
+    this.unclassified = rest;
     let result;
     try {
       result = await this.classify(batch.map((r) => ({ url: r.url, source: r.source, type: r.type })), categories);

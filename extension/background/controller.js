@@ -2,7 +2,7 @@
 // flows between them (choice → local rules now → host later; host connected → replay choices,
 // adopt state, load rules, flush evidence). main.js builds it with the real browser facade;
 // unit tests build it with fakes.
-import { effective } from '../lib/choices.js';
+import { effective, SITE_CATEGORIES } from '../lib/choices.js';
 import { hostOf, siteOf } from '../lib/site.js';
 import { Activity } from './activity.js';
 import { TabCounts } from './counts.js';
@@ -124,6 +124,9 @@ export class Controller {
       rulesets: report.rulesets,
       ownRules: report.own,
       twinRules: report.twins ?? 0,
+      copyRules: report.copies ?? 0,
+      rulesetsReplaced: report.rulesetsReplaced ?? [],
+      categoryExemptions: report.categoryExemptions ?? {},
       hostRules: report.host,
       hostRulesVersion: this.state.hostRules.version,
       scripts,
@@ -264,7 +267,10 @@ export class Controller {
         protection: effective(c, 'protection', host),
         gpc: effective(c, 'gpc', host),
         dnt: effective(c, 'dnt', host),
+        ...Object.fromEntries(SITE_CATEGORIES.map((cat) => [`block:${cat}`, effective(c, `block:${cat}`, host)])),
       },
+      // Which per-site category switches this browser can enforce (rules.js: dynamic copies).
+      site_switchable: host ? await this.rules.siteSwitchable().catch(() => ({})) : {},
       counts: tab && tab.host === host ? tab : null,
       // Blocked requests in this tab that wait for the host to name their category.
       waiting: this.activity.unclassified.filter((r) => r.tabId === tabId).length,

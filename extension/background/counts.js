@@ -29,8 +29,8 @@ export function badgeText(total) {
 }
 
 export class TabCounts {
-  /** @param {{session, action, now, logLimit?, persistDelayMs?, timers}} o */
-  constructor({ session, action, now, timers, logLimit = 200, persistDelayMs = 250 }) {
+  /** @param {{session, action, now, logLimit?, persistDelayMs?, badgeDelayMs?, timers}} o */
+  constructor({ session, action, now, timers, logLimit = 200, persistDelayMs = 250, badgeDelayMs = 150 }) {
     this.session = session;
     this.action = action;
     this.now = now;
@@ -40,6 +40,10 @@ export class TabCounts {
     this.tabs = null; // tabId → record, loaded lazily from storage.session
     this.persistTimer = null;
     this.loading = null;
+    // Badge updates per tab: the first at once, the rest coalesced to one per badgeDelayMs
+    // (a page with 200 blocked pixels costs a few badge calls, not 200).
+    this.badgeDelayMs = badgeDelayMs;
+    this.badgeTimers = new Map(); // tabId → {timer, dirty}
   }
 
   async load() {
@@ -70,6 +74,7 @@ export class TabCounts {
     const tabs = await this.load();
     tabs.set(tabId, emptyTab(url));
     this.schedulePersist();
+    this.cancelBadge(tabId);
     await this.badge(tabId, 0);
   }
 
@@ -90,7 +95,7 @@ export class TabCounts {
     const t = await this.tab(tabId);
     addBlocked(t, { url, type, category, time: this.now() }, this.logLimit);
     this.schedulePersist();
-    await this.badge(tabId, t.total);
+    await this.badgeSoon(tabId);
     return t;
   }
 
@@ -102,7 +107,31 @@ export class TabCounts {
   async remove(tabId) {
     const tabs = await this.load();
     tabs.delete(tabId);
+    this.cancelBadge(tabId);
     this.schedulePersist();
+  }
+
+  /** Shows the tab's count now unless it was shown less than badgeDelayMs ago (then shortly). */
+  async badgeSoon(tabId) {
+    const pending = this.badgeTimers.get(tabId);
+    if (pending) {
+      pending.dirty = true;
+      return;
+    }
+    const entry = { dirty: false, timer: null };
+    entry.timer = this.timers.setTimeout(() => {
+      this.badgeTimers.delete(tabId);
+      if (entry.dirty) this.badgeSoon(tabId).catch(() => {});
+    }, this.badgeDelayMs);
+    this.badgeTimers.set(tabId, entry);
+    await this.badge(tabId, this.tabs?.get(tabId)?.total ?? 0);
+  }
+
+  cancelBadge(tabId) {
+    const pending = this.badgeTimers.get(tabId);
+    if (!pending) return;
+    this.timers.clearTimeout(pending.timer);
+    this.badgeTimers.delete(tabId);
   }
 
   async badge(tabId, total) {

@@ -18,6 +18,21 @@
 // A header removed by a higher-priority rule cannot be set by a lower one, so an exemption is
 // one rule that outranks the global one. Header rules outrank the trust rule: trusting a site
 // turns blocking off there, not the signals. Block rules from lists stay below 10000.
+//
+// Per-site category switches (`block:<category>` false for a site, category on globally): a
+// DNR allow rule cannot let ONE category through, because an allow outranks every lower block
+// of every ruleset (a request in two lists would be let through by either switch). So the
+// category's own block rules are changed instead: its static ruleset is disabled and its rules
+// are installed as dynamic copies whose block rules carry the exempt sites in
+// excludedInitiatorDomains (custom filters are dynamic already: they get the same exclusion).
+// A copy differs from its static rule only by that exclusion (same condition, action and
+// priority), so everywhere else blocking is unchanged. Scope: requests made by the site's own
+// documents (the initiator is the site or a subdomain); a third-party frame on the site keeps
+// its own initiator and stays blocked. Copies must fit the browser's dynamic-rule limit
+// (Chromium 30,000, Firefox 5,000): a category whose copies do not fit stays enforced on the
+// site and is reported in `categoryExemptions` (the popup says so; nothing is faked).
+//
+//   ids 200000+ advertising copies, 240000+ tracking, 280000+ social (COPY_BASE)
 import { STATIC_CATEGORIES, sitesWith } from '../lib/choices.js';
 
 export const OWN_RULE_BASE = 100000;
@@ -93,7 +108,10 @@ export function buildOwnRules(choices, resourceTypes) {
 /** Host rules (custom filters) that apply now: only ids 1..99999, and only when switched on. */
 export function hostRulesToInstall(choices, hostRules) {
   if (!choices.global.protection || !choices.global['block:custom']) return [];
-  return (hostRules ?? []).filter((r) => Number.isInteger(r?.id) && r.id >= 1 && r.id < OWN_RULE_BASE);
+  const exempt = exemptSites(choices, 'custom');
+  return (hostRules ?? [])
+    .filter((r) => Number.isInteger(r?.id) && r.id >= 1 && r.id < OWN_RULE_BASE)
+    .map((r) => excludeInitiators(r, exempt));
 }
 
 /**
@@ -140,6 +158,39 @@ export function twinRules(staticRules, knownTypes, firstId) {
   return out;
 }
 
+export const COPY_BASE = Object.freeze({ advertising: 200000, tracking: 240000, social: 280000 });
+export const COPY_SPAN = 40000;
+
+/** The category of a dynamic rule id in a copy range, or null. */
+export function copyCategory(id) {
+  for (const [c, base] of Object.entries(COPY_BASE)) if (id >= base && id < base + COPY_SPAN) return c;
+  return null;
+}
+
+/** Sites where a category is switched off while it is on globally (sorted eTLD+1 / hosts). */
+export function exemptSites(choices, category) {
+  if (!choices.global.protection || !choices.global[`block:${category}`]) return [];
+  return sitesWith(choices, `block:${category}`, false);
+}
+
+/**
+ * A rule that no longer applies to requests initiated by `sites`: block rules only (allow,
+ * allowAllRequests and the rest are returned as they are). Keeps any initiatorDomains (the two
+ * conditions are ANDed) and adds to any excludedInitiatorDomains.
+ */
+export function excludeInitiators(rule, sites) {
+  if (!sites.length || rule?.action?.type !== 'block') return rule;
+  const c = { ...rule.condition };
+  c.excludedInitiatorDomains = [...new Set([...(c.excludedInitiatorDomains ?? []), ...sites])].sort();
+  return { ...rule, condition: c };
+}
+
+/** Dynamic copies of a static ruleset with `sites` excluded, ids from COPY_BASE[category]. */
+export function categoryCopies(category, staticRules, sites) {
+  const base = COPY_BASE[category];
+  return (staticRules ?? []).slice(0, COPY_SPAN).map((r, i) => ({ ...excludeInitiators(r, sites), id: base + i }));
+}
+
 /** Static rulesets that should be enabled. */
 export function wantedRulesets(choices) {
   if (!choices.global.protection) return [];
@@ -153,6 +204,7 @@ export class RuleManager {
     this.flavor = flavor;
     this.loadRuleset = loadRuleset ?? null; // (id) => Promise<rules[]>: the static JSON
     this.twinCache = new Map(); // ruleset id → twin rules (without final ids)
+    this.staticCache = new Map(); // ruleset id → its static rules (for copies and twins)
     // Read at run time (limits differ by browser and version); 5000 is Firefox's and the
     // smallest any supported browser guarantees.
     this.maxDynamicRules = maxDynamicRules ?? dnr.maxDynamicRules ?? 5000;
@@ -168,27 +220,99 @@ export class RuleManager {
     return run;
   }
 
-  /** Firefox: dynamic twins of the enabled rulesets' ping/image/object rules. */
-  async twinsFor(rulesetIds, report) {
+  /** The static rules of a ruleset (cached; null when they cannot be read). */
+  async staticRules(id, report) {
+    if (!this.loadRuleset) return null;
+    if (!this.staticCache.has(id)) {
+      try {
+        this.staticCache.set(id, await this.loadRuleset(id));
+      } catch (e) {
+        report.errors.push(`ruleset ${id}: ${e?.message ?? e}`);
+        return null;
+      }
+    }
+    return this.staticCache.get(id);
+  }
+
+  /** Firefox: dynamic twins of the given rules' ping/image/object rules (per ruleset or copy). */
+  async twinsFor(sources, report) {
     if (this.flavor !== 'firefox' || !this.loadRuleset) return [];
     const all = [];
-    for (const id of rulesetIds) {
-      if (!this.twinCache.has(id)) {
-        try {
-          this.twinCache.set(id, twinRules(await this.loadRuleset(id), this.types, 0));
-        } catch (e) {
-          report.errors.push(`twins of ${id}: ${e?.message ?? e}`);
-          this.twinCache.set(id, []);
-        }
+    for (const { id, rules } of sources) {
+      if (rules) {
+        all.push(...twinRules(rules, this.types, 0));
+        continue;
       }
+      if (!this.twinCache.has(id)) this.twinCache.set(id, twinRules((await this.staticRules(id, report)) ?? [], this.types, 0));
       all.push(...this.twinCache.get(id));
     }
     return all.slice(0, TWIN_MAX).map((r, i) => ({ ...r, id: TWIN_BASE + i }));
   }
 
+  /**
+   * Per-site category switches: for each static category switched off on some site, its
+   * copies (or why it cannot have them). `room` is what the dynamic limit leaves.
+   */
+  async copiesFor(choices, want, room, report) {
+    const copies = new Map(); // category → dynamic copies
+    for (const category of want) {
+      const sites = exemptSites(choices, category);
+      if (!sites.length) continue;
+      const rules = await this.staticRules(category, report);
+      if (!rules) {
+        report.categoryExemptions[category] = { sites, applied: false, reason: 'ruleset_unreadable' };
+        continue;
+      }
+      if (rules.length > room || rules.length > COPY_SPAN) {
+        report.categoryExemptions[category] = { sites, applied: false, reason: 'too_many_rules', rules: rules.length, room };
+        continue;
+      }
+      copies.set(category, categoryCopies(category, rules, sites));
+      room -= rules.length;
+      report.categoryExemptions[category] = { sites, applied: true, rules: rules.length };
+    }
+    this.room = room;
+    this.copied = new Set(copies.keys());
+    return copies;
+  }
+
+  /**
+   * Whether each category can be switched off on one more site now: custom always (its rules
+   * are dynamic already); a static category when it already has copies or its copies fit in
+   * the room the last apply left. {category: {possible, rules?, room?}}
+   */
+  async siteSwitchable() {
+    const out = { custom: { possible: true } };
+    const report = { errors: [] };
+    for (const category of STATIC_CATEGORIES) {
+      if (this.copied?.has(category)) {
+        out[category] = { possible: true };
+        continue;
+      }
+      const rules = this.declared.has(category) ? await this.staticRules(category, report) : null;
+      if (!rules) {
+        out[category] = { possible: false, reason: 'ruleset_unreadable' };
+        continue;
+      }
+      const room = this.room ?? this.maxDynamicRules;
+      out[category] = rules.length <= room && rules.length <= COPY_SPAN
+        ? { possible: true, rules: rules.length, room }
+        : { possible: false, reason: 'too_many_rules', rules: rules.length, room };
+    }
+    return out;
+  }
+
   async applyNow(choices, hostRules) {
-    const report = { rulesets: [], own: 0, host: 0, installedHostRules: [], errors: [] };
-    const want = wantedRulesets(choices).filter((id) => this.declared.has(id));
+    const report = { rulesets: [], own: 0, host: 0, installedHostRules: [], errors: [], categoryExemptions: {} };
+    const wantAll = wantedRulesets(choices).filter((id) => this.declared.has(id));
+    const ownBase = buildOwnRules(choices, this.types);
+    const customRules = hostRulesToInstall(choices, hostRules);
+    const customExempt = exemptSites(choices, 'custom');
+    if (customExempt.length) report.categoryExemptions.custom = { sites: customExempt, applied: true, rules: customRules.length };
+    // Copies come before custom rules in the budget only as far as they leave the custom rules room.
+    const copies = await this.copiesFor(choices, wantAll, this.maxDynamicRules - ownBase.length - customRules.length, report);
+    // A category with copies has its static ruleset disabled: the copies replace it.
+    const want = wantAll.filter((id) => !copies.has(id));
     try {
       const enabled = new Set(await this.dnr.getEnabledRulesets());
       const enableRulesetIds = want.filter((id) => !enabled.has(id));
@@ -200,10 +324,13 @@ export class RuleManager {
     } catch (e) {
       report.errors.push(`rulesets: ${e?.message ?? e}`);
     }
-    const twins = await this.twinsFor(want, report);
-    const own = [...buildOwnRules(choices, this.types), ...twins];
+    const copyRules = [...copies.values()].flat();
+    const twins = await this.twinsFor([...want.map((id) => ({ id })), ...[...copies].map(([id, rules]) => ({ id, rules }))], report);
+    const own = [...ownBase, ...copyRules, ...twins];
     report.twins = twins.length;
-    const adapted = hostRulesToInstall(choices, hostRules).map((r) => adaptRule(r, this.types)).filter(Boolean);
+    report.copies = copyRules.length;
+    report.rulesetsReplaced = [...copies.keys()];
+    const adapted = customRules.map((r) => adaptRule(r, this.types)).filter(Boolean);
     const room = Math.max(0, this.maxDynamicRules - own.length);
     const host = adapted.slice(0, room);
     if (adapted.length > room) report.errors.push(`dynamic rules: ${adapted.length - room} custom rules over the browser's limit of ${this.maxDynamicRules}`);

@@ -5,6 +5,12 @@ import { hostAndParents, siteOf } from './site.js';
 export const CATEGORIES = ['advertising', 'tracking', 'social', 'custom', 'learned'];
 /** Categories that have a static ruleset built by `optguard compile-dnr`. */
 export const STATIC_CATEGORIES = ['advertising', 'tracking', 'social'];
+/**
+ * Categories that can be switched off per site: those the browser enforces with rules (the
+ * static rulesets and the custom filters). "learned" has no browser rules: the host's engine
+ * alone uses it, so a per-site switch for it would change nothing in the browser.
+ */
+export const SITE_CATEGORIES = ['advertising', 'tracking', 'social', 'custom'];
 
 export const DEFAULT_GLOBAL = Object.freeze({
   gpc: true,

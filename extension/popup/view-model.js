@@ -1,5 +1,5 @@
 // Pure: turns the background's popup_state into what the popup shows. No DOM, no browser API.
-import { CATEGORIES } from '../lib/choices.js';
+import { CATEGORIES, SITE_CATEGORIES } from '../lib/choices.js';
 
 const HOST_TEXT = {
   connected: 'hostConnected',
@@ -66,6 +66,32 @@ export function globalSwitches(choices, t) {
   return out;
 }
 
+/**
+ * Per-site category switches. Disabled (with the reason in the label) when protection or the
+ * category is off everywhere, when the site is trusted, or when this browser cannot enforce
+ * the exemption (its dynamic-rule limit cannot hold the category's rules: rules.js).
+ */
+export function siteCategorySwitches(ps, t) {
+  const g = ps.choices.global;
+  const sc = ps.site_choices;
+  return SITE_CATEGORIES.map((c) => {
+    const key = `block:${c}`;
+    const sw = ps.site_switchable?.[c];
+    const globallyOn = !!g.protection && !!g[key];
+    // Already off on this site: it can always be switched back on.
+    const impossible = globallyOn && sc[key] !== false && sw && !sw.possible;
+    const label = t('siteBlockCategory', t(`category_${c}`)) + (impossible ? ` — ${t('siteCategoryImpossible')}` : '');
+    return {
+      scope: 'site',
+      site: ps.host,
+      key,
+      label,
+      checked: globallyOn && sc[key] !== false,
+      disabled: !globallyOn || sc.protection === false || !!impossible,
+    };
+  });
+}
+
 export function popupModel(ps, t) {
   const model = { host: hostModel(ps.status, t), site: null, blocked: blockedModel(ps.counts, t), globals: globalSwitches(ps.choices, t) };
   model.blocked.waiting = ps.waiting ? t('blockedWaiting', ps.waiting) : '';
@@ -79,6 +105,7 @@ export function popupModel(ps, t) {
         { scope: 'site', site: ps.host, key: 'protection', label: t('siteProtection'), checked: sc.protection, disabled: !g.protection },
         { scope: 'site', site: ps.host, key: 'gpc', label: t('siteGpc'), checked: sc.gpc, disabled: !g.gpc },
         { scope: 'site', site: ps.host, key: 'dnt', label: t('siteDnt'), checked: sc.dnt, disabled: !g.dnt },
+        ...siteCategorySwitches(ps, t),
       ],
       gpcText: t('gpcStatus', signalText(g.gpc, sc.gpc, t)),
       dntText: t('dntStatus', signalText(g.dnt, sc.dnt, t)),

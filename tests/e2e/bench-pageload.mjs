@@ -12,7 +12,8 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { launchBrowser, browserAvailable } from './harness/browsers.mjs';
-import { HostHome, ensureRulesets } from './harness/nativehost.mjs';
+import { HostHome, ensureRulesets, HOST_NAME, ECHO_HOST_NAME } from './harness/nativehost.mjs';
+import os from 'node:os';
 import { ExtensionControl } from './harness/extension.mjs';
 import { startServer } from './harness/server.mjs';
 import { SITE, allHosts, benchTrackerHosts } from './harness/hosts.mjs';
@@ -71,31 +72,57 @@ async function loadOnce(session) {
   return { ms, trackerHits };
 }
 
-/** Native round trips (ping) timed inside the extension's background context. */
-async function roundTrips(session, ext, count) {
-  const fn = async (count) => {
+/**
+ * Native round trips timed inside the extension's background context, sequential, after 20
+ * warm-up pings on an open port:
+ *   extension  ping through the extension's own host connection (what its code waits for);
+ *   raw        postMessage -> onMessage on a bare connectNative port to the same host;
+ *   echo       the same on a port to a trivial echo host (the browser's own floor).
+ */
+async function roundTrips(session, ext, count, mode) {
+  const fn = async (count, mode, names) => {
     const ns = globalThis.browser ?? globalThis.chrome;
     const bg = globalThis.optguard ? globalThis : await ns.runtime.getBackgroundPage();
-    const host = bg.optguard.host;
     const perf = bg.performance;
-    for (let i = 0; i < 20; i++) await host.request('ping', {}); // warm-up
+    let ping;
+    let port = null;
+    if (mode === 'extension') {
+      const host = bg.optguard.host;
+      ping = () => host.request('ping', {});
+    } else {
+      port = (bg.browser ?? bg.chrome).runtime.connectNative(mode === 'echo' ? names.echo : names.host);
+      let waiting = null;
+      port.onMessage.addListener((m) => waiting?.(m));
+      let id = 0;
+      ping = () =>
+        new Promise((resolve) => {
+          waiting = resolve;
+          port.postMessage({ id: ++id, type: 'ping' });
+        });
+    }
+    for (let i = 0; i < 20; i++) await ping(); // warm-up (the first message starts the host)
     const times = [];
     const start = perf.now();
     for (let i = 0; i < count; i++) {
       const t0 = perf.now();
-      await host.request('ping', {});
+      await ping();
       times.push(perf.now() - t0);
     }
     // Chromium coarsens performance.now() to 0.1 ms outside cross-origin isolation: the mean
     // over the whole run is exact where single samples are not.
-    return { times, mean: (perf.now() - start) / count };
+    const mean = (perf.now() - start) / count;
+    port?.disconnect();
+    return { times, mean };
   };
+  const names = { host: HOST_NAME, echo: ECHO_HOST_NAME };
   if (session.name === 'chromium') {
     const sw = await session.serviceWorker();
-    return sw.evaluate(fn, count);
+    return sw.evaluate(fn, count, mode, names);
   }
-  return ext.page.evaluate(fn, count);
+  return ext.page.evaluate(fn, count, mode, names);
 }
+
+const summary = (rt) => ({ median: median(rt.times), p95: quantile(rt.times, 0.95), mean: rt.mean });
 
 const rows = [];
 for (const name of args.browsers.split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -110,7 +137,9 @@ for (const name of args.browsers.split(',').map((s) => s.trim()).filter(Boolean)
     const ext = await ExtensionControl.open(withExt);
     await ext.waitReady({ host: true, timeout: 30000 });
     // Round trips with the connection idle (before the page loads make it busy with evidence).
-    const rtIdle = await roundTrips(withExt, ext, PINGS);
+    const rtIdle = await roundTrips(withExt, ext, PINGS, 'extension');
+    const rtRaw = await roundTrips(withExt, ext, PINGS, 'raw');
+    const rtEcho = await roundTrips(withExt, ext, PINGS, 'echo');
     for (let i = 0; i < WARMUP; i++) {
       await loadOnce(withExt);
       await loadOnce(without);
@@ -127,8 +156,7 @@ for (const name of args.browsers.split(',').map((s) => s.trim()).filter(Boolean)
       hitsWith += x.trackerHits;
       hitsWithout += y.trackerHits;
     }
-    const rt = rtIdle;
-    const rtBusy = await roundTrips(withExt, ext, PINGS);
+    const rtBusy = await roundTrips(withExt, ext, PINGS, 'extension');
     rows.push({
       name,
       with: median(a),
@@ -137,11 +165,7 @@ for (const name of args.browsers.split(',').map((s) => s.trim()).filter(Boolean)
       withoutP95: quantile(b, 0.95),
       hitsWith: hitsWith / LOADS,
       hitsWithout: hitsWithout / LOADS,
-      rtMedian: median(rt.times),
-      rtP95: quantile(rt.times, 0.95),
-      rtMean: rt.mean,
-      rtBusyMedian: median(rtBusy.times),
-      rtBusyP95: quantile(rtBusy.times, 0.95),
+      rt: { extension: summary(rtIdle), raw: summary(rtRaw), echo: summary(rtEcho), busy: summary(rtBusy) },
     });
   } finally {
     await withExt.close();
@@ -158,12 +182,13 @@ for (const r of rows) {
     `${r.name.padEnd(10)} ${`${fmt(r.with)} ms / ${fmt(r.withP95)} ms`.padEnd(30)} ${`${fmt(r.without)} ms / ${fmt(r.withoutP95)} ms`.padEnd(34)} ${`${fmt(r.without / r.with, 2)}x`.padEnd(10)} ${fmt(r.hitsWith, 1)} / ${fmt(r.hitsWithout, 1)}`,
   );
 }
-console.log(`\nnative round trip as the extension sees it (ping through the extension's host connection, ${PINGS} sequential, timed in the background context)`);
-console.log('(idle: before the page loads; mean = total / n, single samples have the browser timer resolution)');
-console.log('browser    idle median  idle p95     idle mean    after the loads: median / p95');
+console.log(`\nnative round trip in the background context, ${PINGS} sequential pings each after 20 warm-up, port already open`);
+console.log('(extension = through the extension\'s host connection; raw = bare connectNative port to the same host; echo = bare port to a trivial Python echo host, the browser\'s own floor;');
+console.log(' busy = extension path again after the page loads; mean = total / n: single samples carry the browser\'s timer resolution)');
+const rtCell = (x) => `${fmt(x.median, 3)} / ${fmt(x.p95, 3)} / ${fmt(x.mean, 3)}`.padEnd(26);
+console.log(`browser    ${'extension med/p95/mean ms'.padEnd(26)}${'raw med/p95/mean ms'.padEnd(26)}${'echo med/p95/mean ms'.padEnd(26)}busy med/p95/mean ms`);
 for (const r of rows) {
-  console.log(
-    `${r.name.padEnd(10)} ${`${fmt(r.rtMedian, 3)} ms`.padEnd(12)} ${`${fmt(r.rtP95, 3)} ms`.padEnd(12)} ${`${fmt(r.rtMean, 3)} ms`.padEnd(12)} ${fmt(r.rtBusyMedian, 3)} ms / ${fmt(r.rtBusyP95, 3)} ms`,
-  );
+  console.log(`${r.name.padEnd(10)} ${rtCell(r.rt.extension)}${rtCell(r.rt.raw)}${rtCell(r.rt.echo)}${rtCell(r.rt.busy)}`);
 }
+console.log(`\nload average while running (1/5/15 min, ${os.cpus().length} cores): ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log('\ngoals: page loads faster with optguard than without; round trip <= 0.25 ms median in Chromium');

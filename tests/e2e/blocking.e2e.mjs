@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { forEachBrowser, useSession, token, needsRules, screenshot } from './harness/suite.mjs';
 import { clickSwitch } from './harness/extension.mjs';
 import { waitUntil } from './harness/browsers.mjs';
-import { SITE, HARMLESS, TRACKERS } from './harness/hosts.mjs';
+import { SITE, OTHER_SITE, HARMLESS, TRACKERS } from './harness/hosts.mjs';
 
 // Request kinds the page makes to each third-party host, and the path each one uses.
 const KINDS = {
@@ -27,19 +27,19 @@ const KINDS = {
 };
 
 /** Opens /requests on the site for the given hosts, clicks the ping link; returns what arrived. */
-async function loadRequests(ctx, hosts, { fp = 3 } = {}) {
+async function loadRequests(ctx, hosts, { fp = 3, site = SITE } = {}) {
   const { server, browser, ext } = ctx;
   const tok = token('blk');
   const page = await browser.newPage();
-  await page.goto(server.url(SITE, `/requests?tok=${tok}&fp=${fp}&hosts=${hosts.join(',')}`));
+  await page.goto(server.url(site, `/requests?tok=${tok}&fp=${fp}&hosts=${hosts.join(',')}`));
   await page.waitForFunction(() => window.__pageReady === true);
   await page.click('#pinglink');
   // Positive controls: the first party's fetch and images, and the landing page of the click.
   await server.waitFor((r) => r.path === `/r/${tok}/k-fetch-first`, 10000, 'first-party fetch');
   await server.waitFor((r) => r.path === `/r/${tok}/k-sb-first`, 10000, 'first-party beacon');
   await server.waitFor((r) => r.path === `/r/${tok}/landing`, 10000, 'the clicked link');
-  for (let i = 0; i < fp; i++) await server.waitFor((r) => r.host === SITE && r.path === `/r/${tok}/fp-${i}.png`, 10000, `first-party image ${i}`);
-  const tabId = await ext.tabId(server.url(SITE, `/requests?tok=${tok}`));
+  for (let i = 0; i < fp; i++) await server.waitFor((r) => r.host === site && r.path === `/r/${tok}/fp-${i}.png`, 10000, `first-party image ${i}`);
+  const tabId = await ext.tabId(server.url(site, `/requests?tok=${tok}`));
   return { tok, page, tabId };
 }
 
@@ -241,6 +241,59 @@ forEachBrowser((name) => {
     const { tok } = await loadRequests(ctx, [TRACKERS.tracking, HARMLESS]);
     await waitAllowed(ctx, tok, [HARMLESS], false);
     assert.equal(arrived(ctx, tok, TRACKERS.tracking).size, 0, 'tracking blocked again');
+  });
+
+  test('switching a category off for one site in the popup lets it through on that site only', async (t) => {
+    if (needsRules(ctx)) return t.skip(needsRules(ctx));
+    const { server, browser, ext } = ctx;
+    const toggle = async (expect) => {
+      const page = await browser.newPage();
+      await page.goto(server.url(SITE, '/'));
+      const popup = await ext.openPopup(await ext.tabId(server.origin(SITE)));
+      assert.equal(await popup.$eval('#sw-site-block-advertising', (e) => e.disabled), false, 'the switch can be used');
+      assert.equal(await clickSwitch(popup, 'sw-site-block-advertising'), expect);
+      if (!expect) await screenshot(popup, `popup-${name}-site-category-off`);
+      await popup.close();
+      await page.close();
+    };
+    await toggle(false);
+    const st = await ext.status();
+    assert.equal(st.categoryExemptions?.advertising?.applied, true, JSON.stringify(st.categoryExemptions));
+    assert.deepEqual(st.choices.sites[SITE]?.['block:advertising'], false);
+    // The page's own requests (not beacons/pings: EasyPrivacy's `$ping,third-party` still applies).
+    // (Advertising, not social: the social test host connect.facebook.net is HSTS-preloaded, so a
+    // browser never reaches the local http server for it even when nothing blocks it.)
+    const kinds = ['img', 'css', 'script', 'frame', 'fetch', 'xhr', 'websocket'];
+    try {
+      const { tok, page } = await loadRequests(ctx, [TRACKERS.advertising, TRACKERS.tracking, HARMLESS]);
+      for (const kind of kinds) {
+        await server.waitFor((r) => r.host === TRACKERS.advertising && r.path.startsWith(`/r/${tok}/${KINDS[kind]}`), 10000, `${kind} from ${TRACKERS.advertising} on ${SITE}`);
+      }
+      assert.equal(arrived(ctx, tok, TRACKERS.tracking).size, 0, 'tracking still blocked on the site');
+      await page.close();
+      // Another site: advertising still blocked there.
+      const other = await loadRequests(ctx, [TRACKERS.advertising, HARMLESS], { site: OTHER_SITE });
+      await waitAllowed(ctx, other.tok, [HARMLESS], false);
+      assert.equal(arrived(ctx, other.tok, TRACKERS.advertising).size, 0, `advertising still blocked on ${OTHER_SITE}`);
+      await countsAtLeast(ctx, other.tabId, kinds.length);
+      await other.page.close();
+    } finally {
+      await toggle(true);
+    }
+    // Back on: blocked on the site again.
+    const again = await loadRequests(ctx, [TRACKERS.advertising, HARMLESS]);
+    await waitAllowed(ctx, again.tok, [HARMLESS], false);
+    assert.equal(arrived(ctx, again.tok, TRACKERS.advertising).size, 0, 'advertising blocked again on the site');
+    await again.page.close();
+    // The choices are in the ledger, per site.
+    const recs = await waitUntil(
+      () => {
+        const r = ctx.home.ledgerList().filter((x) => x.type === 'choice' && x.key === 'block:advertising' && x.site === SITE);
+        return r.length >= 2 ? r : null;
+      },
+      { what: 'both per-site choices in the ledger' },
+    );
+    assert.deepEqual(recs.map((r) => r.new ?? r.value), [false, true], JSON.stringify(recs));
   });
 
   test('a custom filter added in the options page takes effect without a restart', async () => {

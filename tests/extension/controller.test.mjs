@@ -246,7 +246,10 @@ describe('settings export/import and popup state', () => {
     await ctl.setChoice({ scope: 'site', site: 'www.news.example', key: 'dnt', value: false });
     const ps = await ctl.popupState(7, 'https://www.news.example/a');
     assert.equal(ps.site, 'news.example');
-    assert.deepEqual(ps.site_choices, { protection: true, gpc: true, dnt: false });
+    assert.deepEqual(ps.site_choices, {
+      protection: true, gpc: true, dnt: false,
+      'block:advertising': true, 'block:tracking': true, 'block:social': true, 'block:custom': true,
+    });
     assert.equal(ps.counts.total, 1);
     assert.equal(ps.declaration, null);
     assert.equal(api.action.badges.get(7), '1');

@@ -56,13 +56,26 @@ describe('counts', () => {
     assert.equal(t.log[2].thirdParty, false, 'same site is first party');
   });
 
+  it('badge: the first block shows at once, a burst costs one more call, not one per request', async () => {
+    const { counts, clock } = setup();
+    const calls = [];
+    counts.action = { setBadgeText: async (o) => calls.push(o.text) };
+    await counts.navigate(4, 'https://news.example/');
+    for (let i = 0; i < 200; i++) await counts.blocked(4, { url: `https://t.example/${i}.gif`, type: 'image', category: 'tracking' });
+    assert.deepEqual(calls, ['', '1'], 'first block shown at once, the rest wait');
+    await clock.advance(150);
+    assert.deepEqual(calls, ['', '1', '200']);
+    await clock.advance(1000);
+    assert.deepEqual(calls, ['', '1', '200'], 'nothing more once the count is shown');
+  });
+
   it('resets a tab on navigation, sets the badge, and persists to storage.session', async () => {
     const { counts, action, session, clock } = setup();
     await counts.navigate(3, 'https://news.example/');
     await counts.blocked(3, { url: 'https://t.example/p.gif', type: 'image', category: 'tracking' });
     await counts.blocked(3, { url: 'https://t.example/q.gif', type: 'image', category: 'tracking' });
-    assert.equal(action.badges.get(3), '2');
     await clock.advance(300);
+    assert.equal(action.badges.get(3), '2');
     assert.equal(session.data.tabCounts['3'].total, 2);
     // A new worker reads the same counts back.
     const again = new TabCounts({ session, action, now: clock.now, timers: clock });

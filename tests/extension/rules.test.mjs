@@ -3,8 +3,10 @@ import { describe, it } from 'node:test';
 import { applyChoice, defaultChoices } from '../../extension/lib/choices.js';
 import {
   adaptRule, buildOwnRules, FALLBACK_RESOURCE_TYPES, TWIN_BASE, twinRules, hostRulesToInstall, OWN_RULE_BASE, PRIORITY, RULE_IDS,
-  resourceTypesFor, RuleManager, wantedRulesets,
+  resourceTypesFor, RuleManager, wantedRulesets, COPY_BASE, copyCategory, excludeInitiators,
 } from '../../extension/background/rules.js';
+import { categoryOfRule } from '../../extension/background/activity.js';
+import { blockMatcher } from '../../extension/lib/dnr-match.js';
 import { FakeDnr } from './fakes.mjs';
 
 const chromiumTypes = resourceTypesFor('chromium', null);
@@ -200,5 +202,98 @@ describe('Firefox twins of list rules (beacon, imageset, object_subrequest)', ()
     const cr = new FakeDnr();
     await new RuleManager({ dnr: cr, flavor: 'chromium', loadRuleset }).apply(defaultChoices(), []);
     assert.ok(!cr.dynamic.some((r) => r.id >= TWIN_BASE));
+  });
+});
+
+describe('per-site category switches', () => {
+  const social = [
+    { id: 1, priority: 1, action: { type: 'block' }, condition: { requestDomains: ['social.example', 'like.example'] } },
+    { id: 2, priority: 1, action: { type: 'block' }, condition: { urlFilter: '||share.example/btn', initiatorDomains: ['a.example', 'news.example'] } },
+    { id: 3, priority: 2, action: { type: 'allow' }, condition: { urlFilter: '||social.example/ok' } },
+  ];
+  const ads = [{ id: 1, priority: 1, action: { type: 'block' }, condition: { requestDomains: ['ads.example', 'like.example'] } }];
+  const big = Array.from({ length: 50 }, (_, i) => ({ id: i + 1, priority: 1, action: { type: 'block' }, condition: { urlFilter: `/t${i}.` } }));
+  const lists = { social, advertising: ads, tracking: big };
+  const loadRuleset = async (id) => lists[id];
+  const socialOff = (site = 'www.news.example') => choose({ scope: 'site', site, key: 'block:social', value: false });
+
+  it('excludeInitiators touches block rules only, keeps initiatorDomains and adds to the exclusions', () => {
+    const r = excludeInitiators({ id: 5, priority: 1, action: { type: 'block' }, condition: { initiatorDomains: ['x.example'], excludedInitiatorDomains: ['z.example'] } }, ['a.example']);
+    assert.deepEqual(r.condition.initiatorDomains, ['x.example']);
+    assert.deepEqual(r.condition.excludedInitiatorDomains, ['a.example', 'z.example']);
+    const allow = { id: 6, priority: 2, action: { type: 'allow' }, condition: { urlFilter: 'x' } };
+    assert.equal(excludeInitiators(allow, ['a.example']), allow);
+  });
+
+  it('social off on one site: the static ruleset is replaced by copies that skip that site only', async () => {
+    const dnr = new FakeDnr();
+    const rm = new RuleManager({ dnr, flavor: 'chromium', loadRuleset, maxDynamicRules: 100 });
+    const report = await rm.apply(socialOff(), []);
+    assert.deepEqual([...dnr.enabled].sort(), ['advertising', 'tracking'], 'social ruleset disabled, the others stay static');
+    const copies = dnr.dynamic.filter((r) => copyCategory(r.id) === 'social');
+    assert.deepEqual(copies.map((r) => r.id), [COPY_BASE.social, COPY_BASE.social + 1, COPY_BASE.social + 2]);
+    assert.deepEqual(copies[0].condition, { requestDomains: ['social.example', 'like.example'], excludedInitiatorDomains: ['news.example'] });
+    assert.deepEqual(copies[1].condition.initiatorDomains, ['a.example', 'news.example']);
+    assert.deepEqual(copies[2], { ...social[2], id: COPY_BASE.social + 2 }, 'allow rules unchanged');
+    assert.deepEqual(report.categoryExemptions.social, { sites: ['news.example'], applied: true, rules: 3 });
+    // What the browser would do with the dynamic copies: blocked elsewhere, let through on the site.
+    const match = blockMatcher(dnr.dynamic);
+    const req = (initiator) => ({ url: 'https://social.example/w.js', type: 'script', initiator, method: 'get' });
+    assert.ok(match(req('https://other.example/')), 'other sites still blocked');
+    assert.ok(!match(req('https://www.news.example/')), 'let through on the exempt site');
+    assert.ok(!match(req('https://news.example/')), 'and its other hosts');
+    // The matched copy is counted as social (onRuleMatchedDebug reports _dynamic + id).
+    assert.equal(categoryOfRule({ rulesetId: '_dynamic', ruleId: COPY_BASE.social }), 'social');
+    assert.equal(categoryOfRule({ rulesetId: '_dynamic', ruleId: COPY_BASE.tracking + 7 }), 'tracking');
+    // Back on: the static ruleset returns, the copies go.
+    await rm.apply(defaultChoices(), []);
+    assert.deepEqual([...dnr.enabled].sort(), ['advertising', 'social', 'tracking']);
+    assert.ok(!dnr.dynamic.some((r) => copyCategory(r.id)));
+  });
+
+  it('a request in two lists stays blocked by the other category on the exempt site', async () => {
+    const dnr = new FakeDnr();
+    const rm = new RuleManager({ dnr, flavor: 'chromium', loadRuleset, maxDynamicRules: 100 });
+    await rm.apply(socialOff(), []);
+    // like.example is in social (copy, exempt here) and advertising (static ruleset, still on).
+    assert.ok(dnr.enabled.has('advertising') && lists.advertising[0].condition.requestDomains.includes('like.example'));
+    assert.ok(!dnr.dynamic.some((r) => r.action.type === 'allow' && copyCategory(r.id) === null), 'no allow rule that would override other lists');
+  });
+
+  it('a category whose copies do not fit the dynamic limit stays enforced and says so', async () => {
+    const dnr = new FakeDnr();
+    const rm = new RuleManager({ dnr, flavor: 'firefox', loadRuleset, maxDynamicRules: 40 });
+    const c = choose({ scope: 'site', site: 'news.example', key: 'block:tracking', value: false });
+    const report = await rm.apply(c, []);
+    assert.ok(dnr.enabled.has('tracking'), 'still blocking there: nothing faked');
+    assert.equal(report.categoryExemptions.tracking.applied, false);
+    assert.equal(report.categoryExemptions.tracking.reason, 'too_many_rules');
+    const sw = await rm.siteSwitchable();
+    assert.equal(sw.tracking.possible, false);
+    assert.equal(sw.social.possible, true);
+    assert.equal(sw.custom.possible, true);
+  });
+
+  it('custom filters off on a site: the host rules get the site excluded', async () => {
+    const hostRules = [{ id: 7, priority: 1, action: { type: 'block' }, condition: { urlFilter: '||cdn.example/px' } }];
+    const c = choose({ scope: 'site', site: 'shop.example', key: 'block:custom', value: false });
+    const installed = hostRulesToInstall(c, hostRules);
+    assert.deepEqual(installed[0].condition.excludedInitiatorDomains, ['shop.example']);
+    const dnr = new FakeDnr();
+    const report = await new RuleManager({ dnr, flavor: 'chromium' }).apply(c, hostRules);
+    assert.deepEqual(report.categoryExemptions.custom.sites, ['shop.example']);
+    const match = blockMatcher(dnr.dynamic.filter((r) => r.id < OWN_RULE_BASE));
+    assert.ok(match({ url: 'https://cdn.example/px.gif', type: 'image', initiator: 'https://other.example/', method: 'get' }));
+    assert.ok(!match({ url: 'https://cdn.example/px.gif', type: 'image', initiator: 'https://shop.example/', method: 'get' }));
+  });
+
+  it('Firefox twins of a replaced ruleset come from its copies (the exemption included)', async () => {
+    const withPing = [{ id: 1, priority: 1, action: { type: 'block' }, condition: { urlFilter: '/px', resourceTypes: ['ping'] } }];
+    const dnr = new FakeDnr();
+    const rm = new RuleManager({ dnr, flavor: 'firefox', loadRuleset: async (id) => (id === 'social' ? withPing : []), maxDynamicRules: 100 });
+    await rm.apply(socialOff(), []);
+    const twin = dnr.dynamic.find((r) => r.id >= TWIN_BASE && r.id < COPY_BASE.advertising);
+    assert.deepEqual(twin.condition.resourceTypes, ['beacon']);
+    assert.deepEqual(twin.condition.excludedInitiatorDomains, ['news.example']);
   });
 });

@@ -33,6 +33,38 @@ function state(over = {}) {
 }
 
 describe('popup view model', () => {
+  it('per-site category switches: on/off per site, disabled with the reason when this browser cannot enforce it', () => {
+    const c = applyChoice(defaultChoices(), { scope: 'site', site: 'news.example', key: 'block:social', value: false });
+    const sc = { protection: true, gpc: true, dnt: true, 'block:advertising': true, 'block:tracking': true, 'block:social': false, 'block:custom': true };
+    const switchable = {
+      custom: { possible: true },
+      social: { possible: true },
+      advertising: { possible: true, rules: 3613, room: 4900 },
+      tracking: { possible: false, reason: 'too_many_rules', rules: 8399, room: 4900 },
+    };
+    const m = popupModel(state({ choices: c, site_choices: sc, site_switchable: switchable }), t);
+    const cats = m.site.switches.slice(3);
+    assert.deepEqual(cats.map((s) => [s.key, s.checked, !!s.disabled, s.site]), [
+      ['block:advertising', true, false, 'www.news.example'],
+      ['block:tracking', true, true, 'www.news.example'],
+      ['block:social', false, false, 'www.news.example'],
+      ['block:custom', true, false, 'www.news.example'],
+    ]);
+    assert.equal(cats[0].label, 'Block Advertising on this site');
+    assert.match(cats[1].label, /not possible in this browser/);
+    assert.ok(!m.site.switches.some((s) => s.key === 'block:learned'), 'learned has no browser rules: no per-site switch');
+    // Off everywhere, or the site trusted: nothing to switch per site.
+    const off = applyChoice(defaultChoices(), { scope: 'global', key: 'block:social', value: false });
+    const m2 = popupModel(state({ choices: off, site_choices: { ...sc, 'block:social': true }, site_switchable: switchable }), t);
+    assert.deepEqual(m2.site.switches.find((s) => s.key === 'block:social').disabled, true);
+    const m3 = popupModel(state({ site_choices: { ...sc, protection: false }, site_switchable: switchable }), t);
+    assert.ok(m3.site.switches.slice(3).every((s) => s.disabled));
+    // A switch that is already off on the site can always be turned back on.
+    const c4 = applyChoice(defaultChoices(), { scope: 'site', site: 'news.example', key: 'block:tracking', value: false });
+    const m4 = popupModel(state({ choices: c4, site_choices: { ...sc, 'block:tracking': false }, site_switchable: switchable }), t);
+    assert.equal(m4.site.switches.find((s) => s.key === 'block:tracking').disabled, false);
+  });
+
   it('connected host', () => {
     const m = hostModel({ host: { state: 'connected', hello: { host: '0.1.0' } } }, t);
     assert.equal(m.degraded, false);
@@ -53,7 +85,7 @@ describe('popup view model', () => {
     const c = applyChoice(defaultChoices(), { scope: 'site', site: 'news.example', key: 'gpc', value: false });
     const m = popupModel(state({ choices: c, site_choices: { protection: true, gpc: false, dnt: true }, declaration: { status: 'found', day: '2026-11-29', declaration: { gpc: true } } }), t);
     assert.equal(m.site.name, 'news.example');
-    assert.deepEqual(m.site.switches.map((s) => [s.key, s.checked, s.scope, s.site]), [
+    assert.deepEqual(m.site.switches.slice(0, 3).map((s) => [s.key, s.checked, s.scope, s.site]), [
       ['protection', true, 'site', 'www.news.example'],
       ['gpc', false, 'site', 'www.news.example'],
       ['dnt', true, 'site', 'www.news.example'],

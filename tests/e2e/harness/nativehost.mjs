@@ -9,6 +9,8 @@ import { REPO, LIST_DIR } from './hosts.mjs';
 
 export const IDS = JSON.parse(fs.readFileSync(path.join(REPO, 'manifests/ids.json'), 'utf8'));
 export const HOST_NAME = IDS.host_name;
+/** A trivial echo host installed beside the real one: the benchmark's floor for the browser's own native-messaging path. */
+export const ECHO_HOST_NAME = 'org.optguard.echo';
 export const EXTENSION_DIR = path.join(REPO, 'extension');
 export const RULESET_DIR = path.join(EXTENSION_DIR, 'rulesets');
 export const RULESET_IDS = ['advertising', 'tracking', 'social'];
@@ -125,38 +127,50 @@ export class HostHome {
       ].join('\n'),
       { mode: 0o755 },
     );
+    // The echo host: length-prefixed JSON in, the same bytes out (what a host costs at least).
+    this.echo = path.join(this.root, 'echo-host.py');
+    fs.writeFileSync(
+      this.echo,
+      [
+        '#!/usr/bin/python3 -u',
+        'import sys',
+        'i, o = sys.stdin.buffer, sys.stdout.buffer',
+        'while True:',
+        '    h = i.read(4)',
+        '    if len(h) < 4:',
+        '        break',
+        '    body = i.read(int.from_bytes(h, "little"))',
+        '    o.write(h + body)',
+        '    o.flush()',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+  }
+
+  manifests(allowKey, allowValue) {
+    return [
+      { name: HOST_NAME, description: 'optguard native host (e2e test)', path: this.wrapper },
+      { name: ECHO_HOST_NAME, description: 'echo host (benchmark floor)', path: this.echo },
+    ].map((m) => ({ ...m, type: 'stdio', [allowKey]: [allowValue] }));
   }
 
   /** Writes <userDataDir>/NativeMessagingHosts/org.optguard.host.json (Chromium). */
   installForChromium(userDataDir) {
     const dir = path.join(userDataDir, 'NativeMessagingHosts');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(
-      path.join(dir, `${HOST_NAME}.json`),
-      JSON.stringify({
-        name: HOST_NAME,
-        description: 'optguard native host (e2e test)',
-        path: this.wrapper,
-        type: 'stdio',
-        allowed_origins: [`chrome-extension://${IDS.chromium_id}/`],
-      }),
-    );
+    for (const m of this.manifests('allowed_origins', `chrome-extension://${IDS.chromium_id}/`)) {
+      fs.writeFileSync(path.join(dir, `${m.name}.json`), JSON.stringify(m));
+    }
   }
 
   /** Writes $HOME/.mozilla/native-messaging-hosts/org.optguard.host.json (Firefox). */
   installForFirefox(homeDir) {
     const dir = path.join(homeDir, '.mozilla', 'native-messaging-hosts');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(
-      path.join(dir, `${HOST_NAME}.json`),
-      JSON.stringify({
-        name: HOST_NAME,
-        description: 'optguard native host (e2e test)',
-        path: this.wrapper,
-        type: 'stdio',
-        allowed_extensions: [IDS.firefox_id],
-      }),
-    );
+    for (const m of this.manifests('allowed_extensions', IDS.firefox_id)) {
+      fs.writeFileSync(path.join(dir, `${m.name}.json`), JSON.stringify(m));
+    }
   }
 
   /** While held, the wrapper exits at once instead of starting the host. */
