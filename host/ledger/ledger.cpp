@@ -11,6 +11,7 @@
 #include <map>
 
 #include "common/errors.hpp"
+#include "ledger/record_fields.hpp"
 #include "ledger/site.hpp"
 
 namespace optguard::ledger {
@@ -696,13 +697,13 @@ VerifyResult Ledger::verify() {
                       " does not decrypt: altered, moved or from another ledger");
         break;
       }
-      const Json p = Json::parse(plain, nullptr, false);
+      std::optional<RecordFields> p = read_record_fields(plain);
       sodium_memzero(plain.data(), plain.size());
-      if (!p.is_object() || !p.contains("type")) {
+      if (!p || p->type.empty()) {
         fail(seq, "record " + std::to_string(seq) + " is malformed");
         break;
       }
-      const std::string site = p.value("site", "");
+      const std::string& site = p->site;
       if (!bytes_equal(tag, site.empty() ? Bytes{} : keys_->site_tag(site))) {
         fail(seq, "record " + std::to_string(seq) + " has a site tag that does not match its site");
         break;
@@ -712,11 +713,7 @@ VerifyResult Ledger::verify() {
                       " breaks the chain (altered time, order or a record before it)");
         break;
       }
-      if (p["type"] == "choice") {
-        const Json& nv = p["new"];
-        replay.set(site, p.value("key", ""),
-                   nv.is_boolean() ? std::optional<bool>(nv.get<bool>()) : std::nullopt);
-      }
+      if (p->type == "choice") replay.set(site, p->key, p->new_value);
       prev.assign(link.begin(), link.end());
       ++expected;
     }
