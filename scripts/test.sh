@@ -127,14 +127,6 @@ if command -v clang++ >/dev/null && ! skipped fuzz; then
   if suite fuzz-build build_preset fuzz --target optguard_fuzzers; then
     for bin in "$ROOT"/build/fuzz/tests/fuzz/fuzz_*; do
       [[ -x "$bin" && -f "$bin" ]] || continue
-      # KNOWN OPEN BUG, not a pass: fuzz_engine_image finds a SEGV in Matcher::match on a
-      # damaged compiled cache within seconds (the loader does not yet validate every index
-      # reference). Listed as a failure-to-fix in the issue notes; run it by hand with
-      # scripts/fuzz.sh build/fuzz/tests/fuzz/fuzz_engine_image 20 until it is fixed.
-      if [[ "$(basename "$bin")" == fuzz_engine_image ]]; then
-        echo "=== fuzz:fuzz_engine_image: NOT RUN (known open crash on damaged cache images)"
-        continue
-      fi
       suite "fuzz:$(basename "$bin")" scripts/fuzz.sh "$bin" "$FUZZ_SECONDS"
     done
   fi

@@ -515,6 +515,12 @@ struct Matcher::Impl {
            f.regex >= header->regex_count)) {
         throw std::runtime_error("engine image: bad filter record");
       }
+      // A regex the parser would have refused could exhaust the stack or memory when
+      // compiled (the parser applies the same limits, so a built image never holds one).
+      if (f.kind == static_cast<std::uint8_t>(PatternKind::regex) &&
+          !regex_within_limits(strings.substr(f.pat_off, f.pat_len))) {
+        throw std::runtime_error("engine image: regex beyond limits");
+      }
       if (f.flags & kFlagImportant) has_important = true;
     }
     for (const DomainRec& d : domains) {
@@ -528,7 +534,9 @@ struct Matcher::Impl {
       }
       bool has_empty = !table;
       for (const Slot& s : slots) {
-        if (s.key == 0) {
+        // A table's empty slot (key 0) is never returned by slot_find; the lone "any" slot
+        // is used whatever its key, so it is checked whatever its key.
+        if (table && s.key == 0) {
           has_empty = true;
           continue;
         }
@@ -547,7 +555,8 @@ struct Matcher::Impl {
     check_slots(doc_slots, doc_ids, true);
     check_slots(any_slot, any_ids, false);
     for (const ListRec& l : lists) {
-      if (l.name_off > strings.size() || l.name_len > strings.size() - l.name_off) {
+      if (l.name_off > strings.size() || l.name_len > strings.size() - l.name_off ||
+          l.category >= kCategoryCount) {
         throw std::runtime_error("engine image: bad list");
       }
     }
@@ -572,7 +581,10 @@ struct Matcher::Impl {
     LazyRegex& lr = regexes[f.regex];
     std::call_once(lr.once, [&] {
       try {
-        auto flags = std::regex::ECMAScript | std::regex::optimize;
+        // __polynomial (libstdc++): the breadth-first executor, linear in the URL's length,
+        // never backtracking exponentially (a back-reference throws and is skipped here).
+        auto flags =
+            std::regex::ECMAScript | std::regex::optimize | std::regex_constants::__polynomial;
         if ((f.flags & kFlagCase) == 0) flags |= std::regex::icase;
         lr.re.emplace(std::string(str(f.pat_off, f.pat_len)), flags);
       } catch (const std::regex_error&) {

@@ -221,6 +221,82 @@ std::string_view skip_reason_name(SkipReason reason) {
   return "unknown";
 }
 
+bool regex_within_limits(std::string_view re) {
+  constexpr std::size_t kMaxLength = 4096;
+  constexpr std::size_t kMaxDepth = 8;
+  constexpr std::uint64_t kMaxStates = 50000;
+  if (re.size() > kMaxLength) return false;
+  // An over-estimate of the automaton's states: each atom costs 1, a quantifier multiplies
+  // the atom (or group) it applies to by its largest repetition count.
+  std::array<std::uint64_t, kMaxDepth + 1> sum{};  // states of the group open at each depth
+  std::uint64_t last = 0;                          // states of the atom a quantifier applies to
+  std::size_t depth = 0;
+  const auto number = [&](std::size_t& i) -> std::uint64_t {
+    std::uint64_t n = 0;
+    while (i < re.size() && re[i] >= '0' && re[i] <= '9') {
+      n = std::min<std::uint64_t>(n * 10 + static_cast<std::uint64_t>(re[i] - '0'), 1000000);
+      ++i;
+    }
+    return n;
+  };
+  for (std::size_t i = 0; i < re.size(); ++i) {
+    const char c = re[i];
+    if (c == '\\') {
+      ++i;
+      last = 1;
+      sum[depth] += 1;
+    } else if (c == '[') {
+      ++i;
+      if (i < re.size() && re[i] == '^') ++i;
+      if (i < re.size() && re[i] == ']') ++i;
+      while (i < re.size() && re[i] != ']') {
+        if (re[i] == '\\') ++i;
+        ++i;
+      }
+      last = 1;
+      sum[depth] += 1;
+    } else if (c == '(') {
+      if (++depth > kMaxDepth) return false;
+      sum[depth] = 0;
+      last = 0;
+    } else if (c == ')' && depth > 0) {
+      last = sum[depth] + 1;
+      --depth;
+      sum[depth] += last;
+    } else if (c == '{') {
+      std::size_t j = i + 1;
+      const std::uint64_t n = number(j);
+      std::uint64_t reps = n;
+      if (j < re.size() && re[j] == ',') {
+        ++j;
+        const std::size_t before = j;
+        const std::uint64_t m = number(j);
+        reps = j == before ? n + 1 : std::max(n, m);
+      }
+      if (j < re.size() && re[j] == '}' && j > i + 1) {
+        i = j;
+        reps = std::max<std::uint64_t>(reps, 1);
+        sum[depth] += last * (reps - 1);
+        last *= reps;
+      } else {
+        last = 1;  // a literal `{`
+        sum[depth] += 1;
+      }
+    } else if (c == '*' || c == '+' || c == '?') {
+      sum[depth] += last;  // `x+` is `x x*`
+      last *= 2;
+    } else if (c == '|') {
+      last = 0;
+      sum[depth] += 1;
+    } else {
+      last = 1;
+      sum[depth] += 1;
+    }
+    if (sum[depth] > kMaxStates || last > kMaxStates) return false;
+  }
+  return true;
+}
+
 ParseResult parse_filter_line(std::string_view input) {
   const std::string_view line = trim(input);
   if (line.empty()) return skip(SkipReason::empty);
@@ -403,8 +479,10 @@ ParseResult parse_filter_line(std::string_view input) {
     // The source is kept as written: the matcher compiles it case-insensitively unless
     // match-case (lowercasing it would turn \D into \d).
     f.pattern = std::string(pattern.substr(1, pattern.size() - 2));
+    if (!regex_within_limits(f.pattern)) return skip(SkipReason::malformed, "regex too complex");
     try {
-      const std::regex check(f.pattern, std::regex::ECMAScript);
+      const std::regex check(f.pattern,
+                             std::regex::ECMAScript | std::regex_constants::__polynomial);
       (void)check;
     } catch (const std::regex_error& e) {
       return skip(SkipReason::malformed, std::string("bad regex: ") + e.what());

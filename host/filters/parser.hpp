@@ -44,4 +44,12 @@ struct ParseResult {
 // Parses one line (leading/trailing whitespace is ignored).
 ParseResult parse_filter_line(std::string_view line);
 
+// True when a regex filter's source is small enough to compile and run safely with
+// std::regex: at most 4096 characters, groups nested at most 8 deep, and a bounded number of
+// automaton states once `{n,m}` repetitions are expanded (libstdc++ copies the repeated atom),
+// e.g. `a{1000}{1000}` is refused. The parser skips a regex beyond these limits as malformed and
+// the compiled-cache loader refuses an image holding one (deep nesting would overflow the
+// compiler's stack, huge repetitions exhaust memory).
+bool regex_within_limits(std::string_view source);
+
 }  // namespace optguard::filters
