@@ -9,7 +9,8 @@
 //    path, in batches; Firefox's NS_ERROR_ABORT is also what an aborted load reports, so a
 //    request the host does not call "block" is not counted. Requests waiting for the host are
 //    kept and classified when it returns.
-//  - Signals: each request from a tab whose site has GPC/DNT on counts as one signal sent.
+//  - Signals: each request sent (webRequest.onSendHeaders) from a tab whose site has GPC/DNT on
+//    counts as one signal sent; blocked requests are not sent and not counted.
 import { effective, STATIC_CATEGORIES } from '../lib/choices.js';
 import { dayOf, hostOf, isWebUrl } from '../lib/site.js';
 import { blockMatcher } from '../lib/dnr-match.js';
@@ -54,10 +55,19 @@ export class Activity {
     this.customRules = rules?.length ? blockMatcher(rules) : null;
   }
 
-  /** webRequest.onBeforeRequest (observation only). */
-  async onRequest(d) {
+  /** webRequest.onBeforeRequest for main_frame only: a new top document starts the tab afresh. */
+  async onNavigate(d) {
+    if (d.tabId < 0 || d.type !== 'main_frame') return;
+    await this.counts.navigate(d.tabId, d.url);
+  }
+
+  /**
+   * webRequest.onSendHeaders (observation only): a request that went out with the signals. A
+   * blocked request never gets here (it carried no signal to anyone), so a page of 200 blocked
+   * pixels costs the browser no event per pixel besides the error that counts it.
+   */
+  async onSent(d) {
     if (d.tabId < 0) return;
-    if (d.type === 'main_frame') await this.counts.navigate(d.tabId, d.url);
     const tab = await this.counts.tab(d.tabId, d.type === 'main_frame' ? d.url : d.documentUrl ?? d.initiator ?? '');
     if (!tab.site || !isWebUrl(tab.url)) return;
     const c = this.choices();
@@ -69,6 +79,12 @@ export class Activity {
     s.gpc += gpc;
     s.dnt += dnt;
     this.signals.set(key, s);
+  }
+
+  /** Both, in order, for one request that went out (tests and callers without the split). */
+  async onRequest(d) {
+    await this.onNavigate(d);
+    await this.onSent(d);
   }
 
   /** declarativeNetRequest.onRuleMatchedDebug. */

@@ -31,9 +31,14 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   return true;
 });
 
+// Few events per request: Firefox delivers each one to the extension process (measured: the
+// listeners cost ~170 ms of CPU per load of a page with 200 blocked pixels when onBeforeRequest
+// saw every request). Navigation needs main_frame only; signals are counted when headers are
+// sent (blocked requests never are); blocked requests are counted from their error.
 const filter = { urls: ['<all_urls>'] };
-api.webRequest.onBeforeRequest.addListener(whenStarted((d) => {
-  ctl.activity.onRequest(d);
+api.webRequest.onBeforeRequest.addListener(whenStarted((d) => ctl.activity.onNavigate(d)), { urls: ['<all_urls>'], types: ['main_frame'] });
+api.webRequest.onSendHeaders.addListener(whenStarted((d) => {
+  ctl.activity.onSent(d);
   ctl.scheduleEvidence();
 }), filter);
 api.webRequest.onErrorOccurred.addListener(whenStarted((d) => ctl.activity.onError(d)), filter);

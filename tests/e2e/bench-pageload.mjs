@@ -137,9 +137,18 @@ for (const name of args.browsers.split(',').map((s) => s.trim()).filter(Boolean)
     const ext = await ExtensionControl.open(withExt);
     await ext.waitReady({ host: true, timeout: 30000 });
     // Round trips with the connection idle (before the page loads make it busy with evidence).
-    const rtIdle = await roundTrips(withExt, ext, PINGS, 'extension');
-    const rtRaw = await roundTrips(withExt, ext, PINGS, 'raw');
-    const rtEcho = await roundTrips(withExt, ext, PINGS, 'echo');
+    // The three paths in turns (3 rounds of PINGS/3 each), so a busy moment hits all alike.
+    const rt = { extension: [], raw: [], echo: [] };
+    for (let round = 0; round < 3; round++) {
+      for (const mode of Object.keys(rt)) rt[mode].push(await roundTrips(withExt, ext, Math.ceil(PINGS / 3), mode));
+    }
+    const joined = (parts) => ({
+      times: parts.flatMap((p) => p.times),
+      mean: parts.reduce((a, p) => a + p.mean * p.times.length, 0) / parts.reduce((a, p) => a + p.times.length, 0),
+    });
+    const rtIdle = joined(rt.extension);
+    const rtRaw = joined(rt.raw);
+    const rtEcho = joined(rt.echo);
     for (let i = 0; i < WARMUP; i++) {
       await loadOnce(withExt);
       await loadOnce(without);
@@ -182,7 +191,7 @@ for (const r of rows) {
     `${r.name.padEnd(10)} ${`${fmt(r.with)} ms / ${fmt(r.withP95)} ms`.padEnd(30)} ${`${fmt(r.without)} ms / ${fmt(r.withoutP95)} ms`.padEnd(34)} ${`${fmt(r.without / r.with, 2)}x`.padEnd(10)} ${fmt(r.hitsWith, 1)} / ${fmt(r.hitsWithout, 1)}`,
   );
 }
-console.log(`\nnative round trip in the background context, ${PINGS} sequential pings each after 20 warm-up, port already open`);
+console.log(`\nnative round trip in the background context, ${PINGS} sequential pings per path (3 interleaved rounds, 20 warm-up pings each), port already open`);
 console.log('(extension = through the extension\'s host connection; raw = bare connectNative port to the same host; echo = bare port to a trivial Python echo host, the browser\'s own floor;');
 console.log(' busy = extension path again after the page loads; mean = total / n: single samples carry the browser\'s timer resolution)');
 const rtCell = (x) => `${fmt(x.median, 3)} / ${fmt(x.p95, 3)} / ${fmt(x.mean, 3)}`.padEnd(26);

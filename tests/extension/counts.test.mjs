@@ -205,6 +205,17 @@ describe('Activity: what was blocked, exactly', () => {
     assert.deepEqual(activity.drain(), []);
   });
 
+  it('navigation and signals come from separate events: onNavigate resets only on main_frame, onSent counts', async () => {
+    const { activity, counts } = setup({ debugAvailable: true });
+    await activity.onNavigate(page(3, 'https://news.example/'));
+    await counts.blocked(3, { url: 'https://t.example/p.gif', type: 'image', category: 'tracking' });
+    await activity.onNavigate({ tabId: 3, type: 'image', url: 'https://cdn.example/x.png' });
+    assert.equal((await counts.get(3)).total, 1, 'a subresource does not start the tab afresh');
+    assert.deepEqual(activity.drain(), [], 'navigating is not sending');
+    await activity.onSent({ tabId: 3, type: 'image', url: 'https://cdn.example/x.png', requestId: 'x' });
+    assert.deepEqual(activity.drain(), [{ type: 'signals', site: 'news.example', day: '2026-11-29', gpc: 1, dnt: 1 }]);
+  });
+
   it('does not count signals for extension pages', async () => {
     const { activity } = setup();
     await activity.onRequest(page(9, 'chrome-extension://abc/popup/popup.html'));
