@@ -40,7 +40,7 @@ as_root() {
 }
 
 # 1. Build dependencies: the Debian packages CMakeLists.txt finds.
-PACKAGES=(cmake ninja-build g++ pkg-config nlohmann-json3-dev libcli11-dev libsqlite3-dev libsodium-dev
+PACKAGES=(cmake ninja-build g++ pkg-config nlohmann-json3-dev libsimdjson-dev libcli11-dev libsqlite3-dev libsodium-dev
           libpsl-dev python3)
 if [[ $DEPS -eq 1 ]]; then
   say "Checking build packages"

@@ -1,25 +1,47 @@
 #include "protocol/envelope.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace optguard::protocol {
+
+namespace {
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+
+// Non-zero when one of the 8 bytes in w is '"' or '\\'.
+constexpr std::uint64_t quote_or_backslash(std::uint64_t w) {
+  const std::uint64_t q = w ^ (kOnes * '"');
+  const std::uint64_t b = w ^ (kOnes * '\\');
+  return (((q - kOnes) & ~q) | ((b - kOnes) & ~b)) & kHighs;
+}
+}  // namespace
 
 int nesting_depth(std::string_view text, int limit) {
   int depth = 0;
   int deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    switch (c) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (p < end) {
+    switch (*p++) {
       case '"':
-        in_string = true;
+        // Skip the string (8 bytes at a time where nothing happens), stepping over escapes.
+        for (;;) {
+          while (end - p >= 8) {
+            std::uint64_t w = 0;
+            std::memcpy(&w, p, 8);
+            if (quote_or_backslash(w) != 0) break;
+            p += 8;
+          }
+          while (p < end && *p != '"' && *p != '\\') ++p;
+          if (p >= end) return deepest;  // unterminated: the parser will say so
+          if (*p == '\\') {
+            p += 2;  // the escaped byte, whatever it is
+            continue;
+          }
+          ++p;  // the closing quote
+          break;
+        }
         break;
       case '[':
       case '{':
@@ -51,7 +73,8 @@ Json parse_message(std::string_view body, const Limits& limits) {
   try {
     // nlohmann's lexer rejects ill-formed UTF-8 and lone surrogates inside strings.
     value = Json::parse(body);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, and out_of_range for a number too large for a double (1e400).
     throw Error(ErrorCode::bad_json, std::string("not valid JSON: ") + e.what());
   }
   if (!value.is_object()) {

@@ -15,6 +15,18 @@ void Router::add(MessageSpec spec) {
   }
 }
 
+void Router::add_fast(const std::string& type, FastHandler handler) {
+  if (!handler || !specs_.contains(type))
+    throw std::logic_error("a fast handler needs a handler and a message added first: " + type);
+  if (!fast_.emplace(type, std::move(handler)).second)
+    throw std::logic_error("fast handler registered twice: " + type);
+}
+
+const FastHandler* Router::fast_handler(std::string_view type) const {
+  const auto it = fast_.find(type);
+  return it == fast_.end() ? nullptr : &it->second;
+}
+
 std::vector<std::string> Router::types() const {
   std::vector<std::string> out;
   out.reserve(specs_.size());

@@ -1,6 +1,16 @@
 #pragma once
-// One native-messaging session: read a frame, route it, write exactly one reply,
-// until the browser closes the port.
+// One native-messaging session: read frames, route each, write exactly one reply per
+// request, until the browser closes the port.
+//
+// I/O is batched: one read() takes every byte the pipe holds, every complete frame in
+// it is answered, and the replies of that batch leave in ONE write() before the host
+// blocks on the next read. A lone request (the usual case) still gets its reply at once.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "protocol/io.hpp"
 #include "protocol/limits.hpp"
@@ -18,16 +28,36 @@ enum SessionExit : int {
 
 class Session final : public EventSink {
  public:
-  Session(const Router& router, Caller caller, Limits limits, ByteReader& in, ByteWriter& out)
-      : router_(router), caller_(std::move(caller)), limits_(limits), in_(in), out_(out) {}
+  Session(const Router& router, Caller caller, Limits limits, ByteReader& in, ByteWriter& out);
+  ~Session() override;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   // Serves until the stream ends; returns one of SessionExit.
   int run();
-  // Handles one frame body and returns the serialized reply (never over the cap).
+  // Handles one frame body and returns the serialized reply (never over the cap): the
+  // router's fast handler when the message has one and the request is well-formed,
+  // else reference_reply().
   std::string reply_to(std::string_view body);
+  // The reply built the reference way (nlohmann parse, MessageSpec handler, dump);
+  // reply_to() must return exactly this text.
+  std::string reference_reply(std::string_view body);
+  // How many replies the fast path wrote (tests check that it is really used).
+  std::size_t fast_replies() const { return fast_replies_; }
   void emit(const Json& event) override;
 
  private:
+  struct FastPath;
+  // Appends the fast-path reply text to `out` and returns true, or leaves `out` as it
+  // was and returns false. `body` must be followed by 64 readable bytes (simdjson reads
+  // a little past the end).
+  bool try_fast(std::string_view body, std::string& out);
+  // Appends the reply frame of one request to the pending output.
+  void queue_reply(std::string_view padded_body);
+  // Appends one frame (prefix and body) to the pending output.
+  void queue_frame(std::string_view body);
+  // Writes the pending output; false (and logged) when the browser has gone.
+  bool flush();
   void send(const Json& message);
 
   const Router& router_;
@@ -36,6 +66,10 @@ class Session final : public EventSink {
   ByteReader& in_;
   ByteWriter& out_;
   bool out_broken_ = false;
+  bool batching_ = false;  // inside run(): events wait for the batch's write
+  std::string pending_;    // replies (and events) not yet written, whole frames
+  std::unique_ptr<FastPath> fast_;
+  std::size_t fast_replies_ = 0;
 };
 
 }  // namespace optguard::protocol

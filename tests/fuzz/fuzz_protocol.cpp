@@ -1,7 +1,8 @@
 // libFuzzer target over the whole request path: framing -> session -> router, with the
 // real hello and ping handlers. The input is a byte stream as a browser would send it.
 // Besides the sanitizers, it checks the session's promises: it ends with a known exit
-// code, and what it wrote is a whole number of frames, each a JSON object under 1 MiB.
+// code, and what it wrote is a whole number of frames, each a JSON object under 1 MiB;
+// and a fast-path reply is byte for byte the reference-path reply.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -63,6 +64,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   protocol::Session session(router(), protocol::Caller{"chromium", "chrome-extension://fuzz/", ""},
                             limits, in, out);
   const int rc = session.run();
+  // The fast path (simdjson, for ping) answers exactly as the reference path (nlohmann)
+  // would: the same bytes for any body, here the whole input taken as one frame body.
+  require(session.reply_to(stream) == session.reference_reply(stream));
   require(rc == protocol::kExitClean || rc == protocol::kExitTruncated ||
           rc == protocol::kExitUntrusted);
 
