@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { launchBrowser, browserAvailable } from './harness/browsers.mjs';
-import { HostHome, ensureRulesets, HOST_NAME, ECHO_HOST_NAME } from './harness/nativehost.mjs';
+import { HostHome, ensureRulesets, HOST_NAME, ECHO_HOST_NAME, optguardBin } from './harness/nativehost.mjs';
 import os from 'node:os';
 import { ExtensionControl } from './harness/extension.mjs';
 import { startServer } from './harness/server.mjs';
@@ -185,10 +185,11 @@ for (const name of args.browsers.split(',').map((s) => s.trim()).filter(Boolean)
 await server.stop();
 
 console.log(`\npage load: ${PIXELS} third-party tracking pixels (${trackerHosts.length} real tracker hosts) + ${IMAGES} first-party images, 5-20 ms per request; ${LOADS} loads each (after ${WARMUP} warm-up), navigation start -> load event end`);
-console.log('browser    with optguard (median / p95)   without extension (median / p95)   speed-up   tracker requests reaching the server per load (with / without)');
+console.log(`(both instances of a browser in the same run, loads alternating; every URL unique per load and served no-store, so both are cold; host ${optguardBin()})`);
+console.log('browser    with optguard (median / p95)   without extension (median / p95)   without/with   tracker requests reaching the server per load (with / without)');
 for (const r of rows) {
   console.log(
-    `${r.name.padEnd(10)} ${`${fmt(r.with)} ms / ${fmt(r.withP95)} ms`.padEnd(30)} ${`${fmt(r.without)} ms / ${fmt(r.withoutP95)} ms`.padEnd(34)} ${`${fmt(r.without / r.with, 2)}x`.padEnd(10)} ${fmt(r.hitsWith, 1)} / ${fmt(r.hitsWithout, 1)}`,
+    `${r.name.padEnd(10)} ${`${fmt(r.with)} ms / ${fmt(r.withP95)} ms`.padEnd(30)} ${`${fmt(r.without)} ms / ${fmt(r.withoutP95)} ms`.padEnd(34)} ${`${fmt(r.without / r.with, 2)}x`.padEnd(14)} ${fmt(r.hitsWith, 1)} / ${fmt(r.hitsWithout, 1)}`,
   );
 }
 console.log(`\nnative round trip in the background context, ${PINGS} sequential pings per path (3 interleaved rounds, 20 warm-up pings each), port already open`);
@@ -201,3 +202,8 @@ for (const r of rows) {
 }
 console.log(`\nload average while running (1/5/15 min, ${os.cpus().length} cores): ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log('\ngoals: page loads faster with optguard than without; round trip <= 0.25 ms median in Chromium');
+for (const r of rows) {
+  const load = r.with < r.without ? 'met' : 'NOT met';
+  const rt = r.name === 'chromium' ? `; round trip ${r.rt.extension.median <= 0.25 ? 'met' : 'NOT met'} (extension ${fmt(r.rt.extension.median, 3)} ms, echo-host floor ${fmt(r.rt.echo.median, 3)} ms)` : '';
+  console.log(`  ${r.name}: page load ${load}${rt}`);
+}
