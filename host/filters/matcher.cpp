@@ -93,6 +93,26 @@ struct Slot {
 };
 static_assert(sizeof(Slot) == 16);
 
+// One candidate filter in a bucket, with what rejects most candidates without touching the
+// filter table (4 MiB for the real lists: each record read there is a cache miss):
+//  * types and category (of the filter record; kept equal by the builder);
+//  * for a literal pattern checked at the URL token's position (pattern_matches_at), the
+//    non-token characters just before and just after the pattern's token (0: no check).
+//    Both compare exactly a character that pattern_matches_at would compare.
+struct Cand {
+  std::uint32_t id;
+  std::uint16_t types_cat;  // request type bits 0..12, category in bits 13..15
+  std::uint8_t pre, post;
+};
+static_assert(sizeof(Cand) == 8);
+static_assert(kAllTypes < (1U << 13));
+inline std::uint16_t cand_types(const Cand& c) {
+  return static_cast<std::uint16_t>(c.types_cat & 0x1FFF);
+}
+inline std::uint8_t cand_category(const Cand& c) {
+  return static_cast<std::uint8_t>(c.types_cat >> 13);
+}
+
 struct ListRec {
   std::uint32_t name_off, name_len;
   std::uint32_t category, lines, loaded, skipped, badfiltered, badfilters;
@@ -107,7 +127,16 @@ struct FingerprintRec {
   std::uint64_t hash;
 };
 
-constexpr std::size_t kBitsetWords = 1024;  // 65536 bits
+// 2^20 bits (128 KiB) per index: the hostname index holds ~95,000 keys for EasyList +
+// EasyPrivacy, and a 64 Kibit set let 86 % of its probes through to the (4 MiB) slot table.
+// Sized to the index: 2^k bits, about 16 per key, k in [6, 20]; a key's top k bits pick its
+// bit. The loader takes k from the section's size (a power of two of 64-bit words).
+constexpr unsigned kMinBitsetLog = 6;
+constexpr unsigned kMaxBitsetLog = 20;
+struct Bitset {
+  const std::uint64_t* words = nullptr;
+  unsigned shift = 32;  // 32 - k
+};
 constexpr std::uint16_t kNoToken = 0xFFFF;
 constexpr std::size_t kMaxTokenChars = 7;
 constexpr std::size_t kMaxTokenizedUrl = 2048;
@@ -157,12 +186,12 @@ std::uint32_t reverse_hash(std::string_view s) {
   return host_key(h);
 }
 
-inline bool bit_test(const std::uint64_t* bits, std::uint32_t key) {
-  const std::uint32_t b = key >> 16;
-  return (bits[b >> 6] >> (b & 63)) & 1;
+inline bool bit_test(const Bitset& bits, std::uint32_t key) {
+  const std::uint32_t b = key >> bits.shift;
+  return (bits.words[b >> 6] >> (b & 63)) & 1;
 }
-inline void bit_set(std::vector<std::uint64_t>& bits, std::uint32_t key) {
-  const std::uint32_t b = key >> 16;
+inline void bit_set(std::vector<std::uint64_t>& bits, unsigned shift, std::uint32_t key) {
+  const std::uint32_t b = key >> shift;
   bits[b >> 6] |= 1ULL << (b & 63);
 }
 
@@ -371,6 +400,20 @@ bool segment_at(std::string_view seg, std::string_view url, std::size_t pos, boo
 // Leftmost position >= from where `seg` matches; npos if none.
 std::size_t segment_find(std::string_view seg, std::string_view url, std::size_t from, bool fold) {
   if (seg.empty()) return from;
+  const char first = seg[0];
+  if (first != '^' && seg.size() <= url.size()) {
+    // Skip to each occurrence of the first character before trying the whole segment.
+    for (std::size_t pos = from, last = url.size() - seg.size(); pos <= last; ++pos) {
+      if (!char_eq(first, url[pos], fold)) continue;
+      if (segment_at(seg, url, pos, fold)) return pos;
+    }
+    // A segment ending in `^` may also match with that `^` at the URL's end.
+    if (seg.back() == '^' && url.size() + 1 >= seg.size()) {
+      const std::size_t pos = url.size() + 1 - seg.size();
+      if (pos >= from && segment_at(seg, url, pos, fold)) return pos;
+    }
+    return std::string_view::npos;
+  }
   for (std::size_t pos = from; pos <= url.size(); ++pos) {
     if (segment_at(seg, url, pos, fold)) return pos;
   }
@@ -422,7 +465,88 @@ inline bool host_in(std::string_view host, std::string_view entry) {
 struct LazyRegex {
   std::once_flag once;
   std::optional<std::regex> re;
+  std::vector<std::string> literals;  // lowercase runs every match contains (a cheap pre-check)
 };
+
+// Literal runs (3+ characters) that every match of `re` must contain: text outside groups and
+// classes, not followed by a quantifier, with no top-level alternation. Lowercased: the URL
+// is compared case-insensitively, which only lets more URLs through to the regex itself.
+// Conservative: an escape other than the usual classes gives up (no literals).
+std::vector<std::string> regex_literals(std::string_view re) {
+  std::vector<std::string> out;
+  std::string run;
+  const auto flush = [&] {
+    if (run.size() >= 3) out.push_back(run);
+    run.clear();
+  };
+  for (std::size_t i = 0; i < re.size(); ++i) {
+    const char c = re[i];
+    const bool quantified = i + 1 < re.size() && (re[i + 1] == '*' || re[i + 1] == '+' ||
+                                                  re[i + 1] == '?' || re[i + 1] == '{');
+    if (c == '\\' && i + 1 < re.size()) {
+      const char e = re[++i];
+      const bool alnum = (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9');
+      if (alnum && std::string_view("dDwWsSbB").find(e) == std::string_view::npos) return {};
+      const bool q = i + 1 < re.size() &&
+                     (re[i + 1] == '*' || re[i + 1] == '+' || re[i + 1] == '?' || re[i + 1] == '{');
+      if (alnum || q) {
+        flush();
+      } else {
+        run += kChars.fold[uc(e)];
+      }
+      continue;
+    }
+    if (c == '|') return {};
+    if (c == '(' || c == '[') {
+      flush();
+      // Skip the group or class (a quantifier after it is skipped as punctuation below).
+      const char close = c == '(' ? ')' : ']';
+      int depth = 1;
+      std::size_t j = i + 1;
+      while (j < re.size() && depth > 0) {
+        if (re[j] == '\\') {
+          j += 2;
+          continue;
+        }
+        if (c == '(' && re[j] == '[') {
+          ++j;
+          while (j < re.size() && re[j] != ']') j += re[j] == '\\' ? 2 : 1;
+        } else if (re[j] == c && c == '(') {
+          ++depth;
+        } else if (re[j] == close) {
+          --depth;
+        }
+        ++j;
+      }
+      i = j - 1;
+      continue;
+    }
+    if (c == '.' || c == '^' || c == '$' || c == '*' || c == '+' || c == '?' || c == '{' ||
+        c == '}' || c == ')' || c == ']' || quantified) {
+      flush();
+      if (c == '{') {
+        while (i < re.size() && re[i] != '}') ++i;
+      }
+      continue;
+    }
+    run += kChars.fold[uc(c)];
+  }
+  flush();
+  return out;
+}
+
+// Case-insensitive search for a lowercase `lit` in `s`.
+bool contains_folded(std::string_view s, std::string_view lit) {
+  if (lit.size() > s.size()) return false;
+  const char first = lit[0];
+  for (std::size_t i = 0, end = s.size() - lit.size(); i <= end; ++i) {
+    if (kChars.fold[uc(s[i])] != first) continue;
+    std::size_t k = 1;
+    while (k < lit.size() && kChars.fold[uc(s[i + k])] == lit[k]) ++k;
+    if (k == lit.size()) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -445,10 +569,8 @@ struct Matcher::Impl {
   std::span<const FilterRec> filters;
   std::span<const DomainRec> domains;
   std::span<const Slot> host_slots, token_slots, doc_slots, any_slot;
-  std::span<const std::uint32_t> host_ids, token_ids, doc_ids, any_ids;
-  const std::uint64_t* host_bits = nullptr;
-  const std::uint64_t* token_bits = nullptr;
-  const std::uint64_t* doc_bits = nullptr;
+  std::span<const Cand> host_ids, token_ids, doc_ids, any_ids;
+  Bitset host_bits, token_bits, doc_bits;
   std::span<const ListRec> lists;
   std::span<const FingerprintRec> prints;
   std::unique_ptr<LazyRegex[]> regexes;
@@ -489,20 +611,24 @@ struct Matcher::Impl {
     token_slots = section<Slot>(kTokenSlots);
     doc_slots = section<Slot>(kDocSlots);
     any_slot = section<Slot>(kAnySlot);
-    host_ids = section<std::uint32_t>(kHostIds);
-    token_ids = section<std::uint32_t>(kTokenIds);
-    doc_ids = section<std::uint32_t>(kDocIds);
-    any_ids = section<std::uint32_t>(kAnyIds);
+    host_ids = section<Cand>(kHostIds);
+    token_ids = section<Cand>(kTokenIds);
+    doc_ids = section<Cand>(kDocIds);
+    any_ids = section<Cand>(kAnyIds);
     const auto hb = section<std::uint64_t>(kHostBits);
     const auto tb = section<std::uint64_t>(kTokenBits);
     const auto db = section<std::uint64_t>(kDocBits);
-    if (hb.size() != kBitsetWords || tb.size() != kBitsetWords || db.size() != kBitsetWords ||
-        any_slot.size() != 1) {
-      throw std::runtime_error("engine image: bad index");
-    }
-    host_bits = hb.data();
-    token_bits = tb.data();
-    doc_bits = db.data();
+    if (any_slot.size() != 1) throw std::runtime_error("engine image: bad index");
+    const auto bitset = [](std::span<const std::uint64_t> w) {
+      // 2^k bits = 2^(k-6) words, k in [kMinBitsetLog, kMaxBitsetLog].
+      for (unsigned k = kMinBitsetLog; k <= kMaxBitsetLog; ++k) {
+        if (w.size() == (std::size_t{1} << (k - 6))) return Bitset{w.data(), 32 - k};
+      }
+      throw std::runtime_error("engine image: bad bitset");
+    };
+    host_bits = bitset(hb);
+    token_bits = bitset(tb);
+    doc_bits = bitset(db);
     lists = section<ListRec>(kLists);
     prints = section<FingerprintRec>(kFingerprints);
     // Validate every reference so a damaged image cannot make the matcher read out of bounds.
@@ -527,7 +653,7 @@ struct Matcher::Impl {
       if (d.off > strings.size() || d.len > strings.size() - d.off)
         throw std::runtime_error("engine image: bad domain");
     }
-    const auto check_slots = [&](std::span<const Slot> slots, std::span<const std::uint32_t> ids,
+    const auto check_slots = [&](std::span<const Slot> slots, std::span<const Cand> ids,
                                  bool table) {
       if (table && !slots.empty() && (slots.size() & (slots.size() - 1)) != 0) {
         throw std::runtime_error("engine image: bad table size");
@@ -546,8 +672,9 @@ struct Matcher::Impl {
         }
       }
       if (!slots.empty() && !has_empty) throw std::runtime_error("engine image: full table");
-      for (std::uint32_t id : ids) {
-        if (id >= filters.size()) throw std::runtime_error("engine image: bad filter id");
+      for (const Cand& c : ids) {
+        if (c.id >= filters.size() || cand_category(c) >= kCategoryCount)
+          throw std::runtime_error("engine image: bad filter id");
       }
     };
     check_slots(host_slots, host_ids, true);
@@ -587,11 +714,15 @@ struct Matcher::Impl {
             std::regex::ECMAScript | std::regex::optimize | std::regex_constants::__polynomial;
         if ((f.flags & kFlagCase) == 0) flags |= std::regex::icase;
         lr.re.emplace(std::string(str(f.pat_off, f.pat_len)), flags);
+        lr.literals = regex_literals(str(f.pat_off, f.pat_len));
       } catch (const std::regex_error&) {
         lr.re.reset();
       }
     });
     if (!lr.re || url.size() > kMaxRegexUrl) return false;
+    for (const std::string& lit : lr.literals) {
+      if (!contains_folded(url, lit)) return false;
+    }
     try {
       return std::regex_search(url.begin(), url.end(), *lr.re);
     } catch (const std::regex_error&) {
@@ -724,6 +855,11 @@ struct Matcher::Impl {
   bool filter_matches(std::uint32_t id, const Request& r, std::size_t token_pos) const {
     const FilterRec& f = filters[id];
     if ((f.types & r.type()) == 0) return false;
+    // A regex costs far more than a domain list: `/^https?:\/\/[0-9a-z]{5,}\.com\/.*/$script,
+    // domain=...` is keyed on `com` and would otherwise run on every .com script.
+    if (f.kind == static_cast<std::uint8_t>(PatternKind::regex)) {
+      return options_match(f, r) && pattern_matches(f, r);
+    }
     const bool pat =
         token_pos == kNoPos ? pattern_matches(f, r) : pattern_matches_at(f, r, token_pos);
     return pat && options_match(f, r);
@@ -747,9 +883,21 @@ Matcher Matcher::from_image(std::shared_ptr<const ImageBytes> image) {
 namespace {
 struct Hit {
   const Slot* slot;
-  const std::uint32_t* ids;
-  std::size_t pos;  // token position, or kNoPos
+  const Cand* ids;
+  std::size_t pos;      // token position, or kNoPos
+  std::size_t pos_end;  // end of that URL token
 };
+
+// The checks a candidate carries (see Cand): false only when the filter cannot match.
+inline bool cand_may_match(const Cand& c, const Request& r, std::size_t pos, std::size_t pos_end) {
+  if ((cand_types(c) & r.type()) == 0) return false;
+  if (pos == static_cast<std::size_t>(-1)) return true;
+  const std::string_view url = r.url();
+  if (c.pre != 0 && (pos == 0 || static_cast<std::uint8_t>(url[pos - 1]) != c.pre)) return false;
+  if (c.post != 0 && (pos_end >= url.size() || static_cast<std::uint8_t>(url[pos_end]) != c.post))
+    return false;
+  return true;
+}
 }  // namespace
 
 MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
@@ -762,16 +910,19 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
   std::uint32_t block = kNoFilter;
 
   // Returns true when an important block decided.
-  const auto scan_blocks = [&](const Slot* s, const std::uint32_t* ids, std::size_t pos) -> bool {
+  const auto scan_blocks = [&](const Slot* s, const Cand* ids, std::size_t pos,
+                               std::size_t pos_end) -> bool {
     if (nhits < kMaxHits) {
-      hits[nhits++] = Hit{s, ids, pos};
+      hits[nhits++] = Hit{s, ids, pos, pos_end};
     } else {
       overflow = true;
     }
     const std::uint32_t end = block == kNoFilter ? s->n_important + s->n_block : s->n_important;
     for (std::uint32_t i = 0; i < end; ++i) {
-      const std::uint32_t id = ids[s->begin + i];
-      if ((category_bit(static_cast<Category>(m.filters[id].category)) & enabled) == 0) continue;
+      const Cand& c = ids[s->begin + i];
+      if ((category_bit(static_cast<Category>(cand_category(c))) & enabled) == 0) continue;
+      if (!cand_may_match(c, r, pos, pos_end)) continue;
+      const std::uint32_t id = c.id;
       if (!m.filter_matches(id, r, pos)) continue;
       if (i < s->n_important) {
         block = id;
@@ -796,7 +947,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
           const std::uint32_t key = host_key(h);
           if (bit_test(m.host_bits, key)) {
             if (const Slot* s = slot_find(m.host_slots, key)) {
-              if (fn(s, m.host_ids.data(), kNoPos)) return true;
+              if (fn(s, m.host_ids.data(), kNoPos, kNoPos)) return true;
             }
           }
         }
@@ -826,7 +977,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
         const std::uint32_t key = token_key(th);
         if (bit_test(m.token_bits, key)) {
           if (const Slot* s = slot_find(m.token_slots, key)) {
-            if (fn(s, m.token_ids.data(), start)) return true;
+            if (fn(s, m.token_ids.data(), start, i)) return true;
           }
         }
       }
@@ -842,7 +993,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
           const std::uint32_t key = host_key(h);
           if (bit_test(m.doc_bits, key)) {
             if (const Slot* s = slot_find(m.doc_slots, key)) {
-              if (fn(s, m.doc_ids.data(), kNoPos)) return true;
+              if (fn(s, m.doc_ids.data(), kNoPos, kNoPos)) return true;
             }
           }
         }
@@ -850,7 +1001,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
     }
     // 4. Filters with no index key.
     if (m.any_slot[0].count != 0) {
-      if (fn(&m.any_slot[0], m.any_ids.data(), kNoPos)) return true;
+      if (fn(&m.any_slot[0], m.any_ids.data(), kNoPos, kNoPos)) return true;
     }
     return false;
   };
@@ -859,9 +1010,12 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
   if (block == kNoFilter) return {};
 
   // A block matched: does an exception override it?
-  const auto scan_allows = [&](const Slot* s, const std::uint32_t* ids, std::size_t pos) -> bool {
+  const auto scan_allows = [&](const Slot* s, const Cand* ids, std::size_t pos,
+                               std::size_t pos_end) -> bool {
     for (std::uint32_t i = s->n_important + s->n_block; i < s->count; ++i) {
-      const std::uint32_t id = ids[s->begin + i];
+      const Cand& c = ids[s->begin + i];
+      if (!cand_may_match(c, r, pos, pos_end)) continue;
+      const std::uint32_t id = c.id;
       if (m.filter_matches(id, r, pos)) {
         block = id;
         return true;
@@ -873,7 +1027,9 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
     if (visit(scan_allows)) return {Decision::allow, block};
   } else {
     for (std::size_t i = 0; i < nhits; ++i) {
-      if (scan_allows(hits[i].slot, hits[i].ids, hits[i].pos)) return {Decision::allow, block};
+      if (scan_allows(hits[i].slot, hits[i].ids, hits[i].pos, hits[i].pos_end)) {
+        return {Decision::allow, block};
+      }
     }
   }
   return {Decision::block, block};
@@ -926,7 +1082,9 @@ std::span<const std::byte> Matcher::image() const {
 }
 
 std::vector<std::uint32_t> Matcher::unindexed_filters() const {
-  return {impl_->any_ids.begin(), impl_->any_ids.end()};
+  std::vector<std::uint32_t> out;
+  for (const Cand& c : impl_->any_ids) out.push_back(c.id);
+  return out;
 }
 
 Matcher::IndexStats Matcher::index_stats() const {
@@ -993,16 +1151,21 @@ class StringPool {
 
 struct TableBuild {
   std::vector<Slot> slots;
-  std::vector<std::uint32_t> ids;
-  std::vector<std::uint64_t> bits = std::vector<std::uint64_t>(kBitsetWords, 0);
+  std::vector<Cand> ids;
+  std::vector<std::uint64_t> bits;
 };
 
 TableBuild build_table(std::unordered_map<std::uint32_t, std::vector<std::uint32_t>>& buckets,
-                       const std::vector<FilterRec>& recs) {
+                       const std::vector<FilterRec>& recs,
+                       const std::vector<std::array<std::uint8_t, 2>>& prepost, bool token_index) {
   TableBuild t;
   std::size_t cap = 16;
   while (cap * 3 < buckets.size() * 4 + 4) cap <<= 1;  // load factor <= 0.75
   t.slots.assign(cap, Slot{0, 0, 0, 0, 0, 0});
+  unsigned log2 = kMinBitsetLog;
+  while (log2 < kMaxBitsetLog && (std::size_t{1} << log2) < buckets.size() * 16) ++log2;
+  t.bits.assign(std::size_t{1} << (log2 - 6), 0);
+  const unsigned shift = 32 - log2;
   // Deterministic order: sort keys.
   std::vector<std::uint32_t> keys;
   keys.reserve(buckets.size());
@@ -1025,13 +1188,19 @@ TableBuild build_table(std::unordered_map<std::uint32_t, std::vector<std::uint32
       const int r = rank(id);
       if (r == 0) ++s.n_important;
       if (r == 1) ++s.n_block;
-      t.ids.push_back(id);
+      const FilterRec& f = recs[id];
+      Cand c{id, static_cast<std::uint16_t>((f.types & 0x1FFF) | (f.category << 13)), 0, 0};
+      if (token_index) {
+        c.pre = prepost[id][0];
+        c.post = prepost[id][1];
+      }
+      t.ids.push_back(c);
     }
     const std::size_t mask = cap - 1;
     std::size_t i = key & mask;
     while (t.slots[i].key != 0) i = (i + 1) & mask;
     t.slots[i] = s;
-    bit_set(t.bits, key);
+    bit_set(t.bits, shift, key);
   }
   return t;
 }
@@ -1106,6 +1275,7 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
   std::vector<FilterRec> recs;
   std::vector<DomainRec> doms;
   std::vector<Pending*> kept;
+  std::vector<std::array<std::uint8_t, 2>> prepost;  // per filter: see Cand
   recs.reserve(pending.size());
   std::uint32_t regex_count = 0;
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> host_b, token_b, doc_b;
@@ -1185,15 +1355,25 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
       }
     }
     r.flags = flags;
+    std::array<std::uint8_t, 2> pp{0, 0};
+    if (r.token_beg != kNoToken && (flags & kFlagGeneric) == 0 &&
+        f.pattern_kind != PatternKind::regex && f.pattern_kind != PatternKind::hostname_only) {
+      const std::string& pat = f.pattern;
+      std::size_t end = r.token_beg;
+      while (end < pat.size() && kChars.token[uc(pat[end])] != 0) ++end;
+      if (r.token_beg > 0) pp[0] = uc(pat[r.token_beg - 1]);
+      if (end < pat.size()) pp[1] = uc(pat[end]);
+    }
+    prepost.push_back(pp);
     recs.push_back(r);
   }
 
-  TableBuild host_t = build_table(host_b, recs);
-  TableBuild token_t = build_table(token_b, recs);
-  TableBuild doc_t = build_table(doc_b, recs);
+  TableBuild host_t = build_table(host_b, recs, prepost, false);
+  TableBuild token_t = build_table(token_b, recs, prepost, true);
+  TableBuild doc_t = build_table(doc_b, recs, prepost, false);
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> any_b;
   if (!any_ids.empty()) any_b[1] = any_ids;
-  TableBuild any_t = build_table(any_b, recs);
+  TableBuild any_t = build_table(any_b, recs, prepost, false);
   // The "any" bucket is stored as one slot.
   Slot any_slot{1, 0, 0, 0, 0, 0};
   for (const Slot& s : any_t.slots) {

@@ -12,7 +12,8 @@
 //  * document index  — filters with no usable token but a `domain=` list, by those domains;
 //                      a request probes each label suffix of its document's hostname
 //  * the few filters with neither, checked for every request.
-//  A 64 Kibit presence bitset in front of each index rejects most probes without a lookup.
+//  A presence bitset in front of each index (about 16 bits per key, at most 1 Mibit) rejects
+//  most probes without a lookup.
 //
 // Semantics follow uBlock Origin's static network filtering: an `important` block wins;
 // otherwise a block is overridden by any matching exception (verdict allow); `badfilter`
@@ -44,7 +45,7 @@ constexpr CategoryMask category_bit(Category c) {
 inline constexpr std::uint32_t kNoFilter = 0xFFFFFFFFU;
 
 // Image format version: bump on ANY change to the layout or to what the builder emits.
-inline constexpr std::uint32_t kImageFormatVersion = 4;
+inline constexpr std::uint32_t kImageFormatVersion = 5;
 
 // One source list handed to the builder.
 struct ListSource {

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 namespace optguard::filters {
@@ -23,6 +24,11 @@ const psl_ctx_t* psl() {
 
 char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Lowercases s[from..] (ASCII only).
+void lower_in_place(std::string& s, std::size_t from) {
+  for (std::size_t i = from; i < s.size(); ++i) s[i] = lower(s[i]);
 }
 
 bool is_scheme_char(char c) {
@@ -76,9 +82,9 @@ void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only)
     out.url.assign(input);
     return;
   }
-  out.url.reserve(input.size());
-  for (std::size_t i = 0; i < colon; ++i) out.url += lower(input[i]);
-  out.url += ':';
+  out.url.reserve(input.size() + 2);
+  out.url.append(input.substr(0, colon + 1));
+  lower_in_place(out.url, 0);
   std::string_view rest = input.substr(colon + 1);
   if (rest.size() < 2 || rest[0] != '/' || rest[1] != '/') {
     out.url.append(rest);  // data:, blob:, about:, mailto: ... no authority
@@ -86,8 +92,13 @@ void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only)
   }
   out.url += "//";
   rest.remove_prefix(2);
-  std::size_t auth_end = rest.find_first_of("/?#\\");
-  if (auth_end == std::string_view::npos) auth_end = rest.size();
+  // (A plain loop: find_first_of calls memchr over its 4-byte set for each character.)
+  std::size_t auth_end = 0;
+  while (auth_end < rest.size()) {
+    const char c = rest[auth_end];
+    if (c == '/' || c == '?' || c == '#' || c == '\\') break;
+    ++auth_end;
+  }
   std::string_view authority = rest.substr(0, auth_end);
   const std::string_view tail = rest.substr(auth_end);
   if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
@@ -128,7 +139,8 @@ void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only)
   }
   if (bracketed) out.url += '[';
   out.host_begin = static_cast<std::uint32_t>(out.url.size());
-  for (char c : host) out.url += lower(c);
+  out.url.append(host);
+  lower_in_place(out.url, out.host_begin);
   out.host_end = static_cast<std::uint32_t>(out.url.size());
   if (bracketed) out.url += ']';
   if (!authority_only) {
@@ -139,13 +151,27 @@ void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only)
   return;
 }
 
+namespace {
+// The registrable domain of `hostname` as a piece of it (libpsl answers with a pointer into
+// the NUL-terminated copy it is given: a stack buffer, no allocation per request).
+std::string_view registrable_domain_view(std::string_view hostname) {
+  if (hostname.empty() || is_ip_literal(hostname)) return hostname;
+  std::array<char, 256> buf;
+  if (hostname.size() >= buf.size()) {
+    const std::string host(hostname);
+    const char* reg = psl_registrable_domain(psl(), host.c_str());
+    return reg == nullptr ? hostname
+                          : hostname.substr(static_cast<std::size_t>(reg - host.c_str()));
+  }
+  std::memcpy(buf.data(), hostname.data(), hostname.size());
+  buf[hostname.size()] = '\0';
+  const char* reg = psl_registrable_domain(psl(), buf.data());
+  return reg == nullptr ? hostname : hostname.substr(static_cast<std::size_t>(reg - buf.data()));
+}
+}  // namespace
+
 std::string registrable_domain(std::string_view hostname) {
-  if (hostname.empty()) return {};
-  if (is_ip_literal(hostname)) return std::string(hostname);
-  const std::string host(hostname);
-  const char* reg = psl_registrable_domain(psl(), host.c_str());
-  if (reg == nullptr) return host;
-  return std::string(reg);
+  return std::string(registrable_domain_view(hostname));
 }
 
 std::string public_suffix(std::string_view hostname) {
@@ -235,24 +261,42 @@ void Request::assign(std::string_view url, std::string_view source, std::uint32_
 
 std::string_view Request::domain() const {
   if ((computed_ & kDomain) == 0) {
-    domain_ = registrable_domain(hostname());
+    domain_len_ = static_cast<std::uint32_t>(registrable_domain_view(hostname()).size());
     computed_ |= kDomain;
   }
-  return domain_;
+  return hostname().substr(hostname().size() - domain_len_);
 }
 
 std::string_view Request::source_domain() const {
   if ((computed_ & kSourceDomain) == 0) {
-    source_domain_ = registrable_domain(source_hostname());
+    source_domain_len_ =
+        static_cast<std::uint32_t>(registrable_domain_view(source_hostname()).size());
     computed_ |= kSourceDomain;
   }
-  return source_domain_;
+  return source_hostname().substr(source_hostname().size() - source_domain_len_);
 }
 
 bool Request::third_party() const {
   // No document at all: nothing is first-party to it.
   if (source_hostname().empty()) return true;
-  if (hostname() == source_hostname()) return false;
+  const std::string_view a = hostname();
+  const std::string_view b = source_hostname();
+  if (a == b) return false;
+  // Without libpsl when the hosts share at most one label (x.com / y.com, or other TLDs):
+  // equal registrable domains D would be a common label-suffix, and D has 2+ labels unless a
+  // host is a single label itself (then both hosts would equal it).
+  std::size_t i = a.size();
+  std::size_t j = b.size();
+  while (i > 0 && j > 0 && a[i - 1] == b[j - 1]) {
+    --i;
+    --j;
+  }
+  std::string_view common = a.substr(i);
+  if ((i > 0 && a[i - 1] != '.') || (j > 0 && b[j - 1] != '.')) {
+    const std::size_t dot = common.find('.');  // not at a label boundary in both: drop the part
+    common = dot == std::string_view::npos ? std::string_view{} : common.substr(dot + 1);
+  }
+  if (common.find('.') == std::string_view::npos) return true;
   return domain() != source_domain();
 }
 

@@ -84,7 +84,9 @@ class Request {
   ParsedUrl source_;
   std::uint32_t type_ = kOther;
   // Lazily computed (reset by assign; buffers reused).
-  mutable std::string domain_, source_domain_, entity_, source_entity_;
+  // The registrable domains are suffixes of the hostnames: their lengths.
+  mutable std::uint32_t domain_len_ = 0, source_domain_len_ = 0;
+  mutable std::string entity_, source_entity_;
   mutable std::uint8_t computed_ = 0;
 };
 

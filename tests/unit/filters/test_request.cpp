@@ -102,3 +102,44 @@ TEST_CASE("a Request can be reused without carrying state over", "[request]") {
   CHECK(r.domain() == "site.com");
   CHECK(r.type() == kScript);
 }
+
+TEST_CASE("third_party() without libpsl agrees with comparing registrable domains", "[request]") {
+  const char* hosts[] = {"com",
+                         "x.com",
+                         "y.com",
+                         "ab.com",
+                         "b.com",
+                         "www.b.com",
+                         "a.b.com",
+                         "co.uk",
+                         "a.co.uk",
+                         "b.co.uk",
+                         "x.a.co.uk",
+                         "blogspot.com",
+                         "x.blogspot.com",
+                         "y.blogspot.com",
+                         "a.com.",
+                         "b.com.",
+                         "1.2.3.4",
+                         "5.2.3.4",
+                         "1.2.3.4.5",
+                         "localhost",
+                         "github.io",
+                         "a.github.io",
+                         "x.a.github.io",
+                         "xn--bcher-kva.example",
+                         "b.xn--bcher-kva.example",
+                         "example",
+                         "a.example"};
+  for (const char* a : hosts) {
+    for (const char* b : hosts) {
+      INFO(a << " from " << b);
+      const Request r(std::string("https://") + a + "/x", std::string("https://") + b + "/",
+                      "image");
+      REQUIRE(r.hostname() == a);
+      const bool expect = std::string_view(a) != std::string_view(b) &&
+                          registrable_domain(a) != registrable_domain(b);
+      CHECK(r.third_party() == expect);
+    }
+  }
+}
