@@ -71,7 +71,15 @@ async function runPeer(name) {
     if (b) blocked += 1;
   }
   const rss1 = rssMb();
-  console.log(JSON.stringify({ engine: name, requests: corpus.length, blocked, parse_ms: parseMs, cache_load_ms: null, rss_mb: rss1 - rss0, ...stats(times) }));
+  // What the two hrtime reads around each call add to every figure (median of empty pairs),
+  // printed beside optguard's own timer cost so the harnesses can be compared.
+  const empty = new Float64Array(100000);
+  for (let i = 0; i < empty.length; i += 1) {
+    const t0 = process.hrtime.bigint();
+    empty[i] = Number(process.hrtime.bigint() - t0) / 1e3;
+  }
+  const timerUs = empty.sort()[empty.length >> 1];
+  console.log(JSON.stringify({ engine: name, requests: corpus.length, blocked, parse_ms: parseMs, cache_load_ms: null, rss_mb: rss1 - rss0, timer_overhead_us: timerUs, ...stats(times) }));
 }
 
 function runChild(name) {
@@ -118,5 +126,6 @@ if (args.peer) {
       );
     }
     console.log(`${'cache load'.padEnd(12)}${fmt(og.cache_load_ms, 2).padStart(11)} ms (optguard's compiled cache; peers parse the lists)`);
+    console.log(`${'timer µs'.padEnd(12)}${fmt(og.timer_overhead_us, 3).padStart(11)}${fmt(ubo.timer_overhead_us, 3).padStart(11)}${fmt(ghostery.timer_overhead_us, 3).padStart(11)}  (cost of the clock reads around each request, inside every figure above)`);
   }
 }
