@@ -1,21 +1,8 @@
 #include "protocol/envelope.hpp"
 
-#include <cstdint>
-#include <cstring>
+#include "protocol/scan.hpp"
 
 namespace optguard::protocol {
-
-namespace {
-constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
-
-// Non-zero when one of the 8 bytes in w is '"' or '\\'.
-constexpr std::uint64_t quote_or_backslash(std::uint64_t w) {
-  const std::uint64_t q = w ^ (kOnes * '"');
-  const std::uint64_t b = w ^ (kOnes * '\\');
-  return (((q - kOnes) & ~q) | ((b - kOnes) & ~b)) & kHighs;
-}
-}  // namespace
 
 int nesting_depth(std::string_view text, int limit) {
   int depth = 0;
@@ -25,15 +12,9 @@ int nesting_depth(std::string_view text, int limit) {
   while (p < end) {
     switch (*p++) {
       case '"':
-        // Skip the string (8 bytes at a time where nothing happens), stepping over escapes.
+        // Skip the string (16 bytes at a time where nothing happens), stepping over escapes.
         for (;;) {
-          while (end - p >= 8) {
-            std::uint64_t w = 0;
-            std::memcpy(&w, p, 8);
-            if (quote_or_backslash(w) != 0) break;
-            p += 8;
-          }
-          while (p < end && *p != '"' && *p != '\\') ++p;
+          p = scan::to_quote_or_backslash(p, end);
           if (p >= end) return deepest;  // unterminated: the parser will say so
           if (*p == '\\') {
             p += 2;  // the escaped byte, whatever it is

@@ -9,29 +9,13 @@
 #include <utility>
 #include <vector>
 
+#include "protocol/scan.hpp"
+
 // GCC 12 at -O3 takes simdjson's tape reads (dom::array::end) for possible null
 // dereferences; the tape exists for every element of a parsed document.
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 
 namespace optguard::protocol {
-namespace {
-constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
-
-// Non-zero when one of the 8 bytes in w is a control character, '"' or '\\'.
-constexpr std::uint64_t needs_escape(std::uint64_t w) {
-  const std::uint64_t below_space = (w - kOnes * 0x20) & ~w;
-  const std::uint64_t q = w ^ (kOnes * '"');
-  const std::uint64_t b = w ^ (kOnes * '\\');
-  const std::uint64_t quote = (q - kOnes) & ~q;
-  const std::uint64_t backslash = (b - kOnes) & ~b;
-  return (below_space | quote | backslash) & kHighs;
-}
-
-bool plain(unsigned char c) {
-  return c >= 0x20 && c != '"' && c != '\\';
-}
-}  // namespace
 
 void JsonWriter::string(std::string_view text) {
   out_.push_back('"');
@@ -40,13 +24,7 @@ void JsonWriter::string(std::string_view text) {
   while (p < end) {
     // The run of bytes that need no escape goes out in one append.
     const char* run = p;
-    while (end - p >= 8) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, p, 8);
-      if (needs_escape(w) != 0) break;
-      p += 8;
-    }
-    while (p < end && plain(static_cast<unsigned char>(*p))) ++p;
+    p = scan::to_escape(p, end);
     out_.append(run, static_cast<std::size_t>(p - run));
     if (p == end) break;
     const auto c = static_cast<unsigned char>(*p++);
