@@ -368,14 +368,8 @@ void register_engine_commands(CLI::App& app, Services& services) {
                    [&services, lj] { return run_lists(services, *lj); })
       ->add_flag("--json", *lj, "Print as JSON");
 
-  CLI::App* bench = nullptr;
-  for (CLI::App* sub : app.get_subcommands([](CLI::App* s) { return s->get_name() == "bench"; }))
-    bench = sub;
-  if (bench == nullptr) {
-    bench = app.add_subcommand("bench",
-                               "Benchmarks (figures beside a baseline measured in the same run)");
-    bench->require_subcommand(1);
-  }
+  CLI::App* bench = &cli::command_group(
+      app, "bench", "Benchmarks (figures beside a baseline measured in the same run)");
   auto ba = std::make_shared<BenchArgs>();
   auto* bm = cli::add_command(
       *bench, "match",

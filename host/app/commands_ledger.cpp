@@ -281,15 +281,8 @@ void register_ledger_commands(CLI::App& app, Services& services) {
       ->add_flag("--json", *show_json, "Print as JSON");
 
   // optguard bench ledger
-  // `bench` may already hold other benchmarks: add `ledger` under it, or create it.
-  CLI::App* bench = nullptr;
-  for (CLI::App* sub : app.get_subcommands([](CLI::App* s) { return s->get_name() == "bench"; }))
-    bench = sub;
-  if (bench == nullptr) {
-    bench = app.add_subcommand("bench",
-                               "Benchmarks (figures beside a baseline measured in the same run)");
-    bench->require_subcommand(1);
-  }
+  CLI::App* bench = &cli::command_group(
+      app, "bench", "Benchmarks (figures beside a baseline measured in the same run)");
   struct BenchArgs {
     std::int64_t records = 100000, batch = 1000;
     bool json = false;

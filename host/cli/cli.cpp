@@ -25,6 +25,15 @@ CLI::App* add_command(CLI::App& parent, const std::string& name, const std::stri
   return sub;
 }
 
+CLI::App& command_group(CLI::App& parent, const std::string& name, const std::string& description) {
+  for (CLI::App* sub :
+       parent.get_subcommands([&name](CLI::App* s) { return s->get_name() == name; }))
+    return *sub;
+  CLI::App* group = parent.add_subcommand(name, description);
+  group->require_subcommand(1);
+  return *group;
+}
+
 int run(CLI::App& app, int argc, char** argv) {
   g_exit_code = 0;
   try {

@@ -16,6 +16,10 @@ using CommandBody = std::function<int()>;
 CLI::App* add_command(CLI::App& parent, const std::string& name, const std::string& description,
                       CommandBody body);
 
+// The subcommand group `name` under `parent` (e.g. `bench`, which several features fill): the
+// one already added, or a new one that requires one of its subcommands.
+CLI::App& command_group(CLI::App& parent, const std::string& name, const std::string& description);
+
 // Parses argv and runs the chosen command; returns the exit code.
 int run(CLI::App& app, int argc, char** argv);
 
