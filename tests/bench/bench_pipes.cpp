@@ -146,10 +146,13 @@ std::string frame(std::string_view body) {
   return out;
 }
 
-// A ping request of exactly `size` bytes.
-std::string request(std::size_t size, int id) {
-  std::string head = R"({"id":)" + std::to_string(id) + R"(,"type":"ping","data":")";
-  const std::string tail = "\"}";
+// A ping request of exactly `size` bytes. `general`: its data holds a decimal number, which
+// ping's simdjson fast path declines, so it takes the nlohmann tree + router path that every
+// other message takes.
+std::string request(std::size_t size, int id, bool general = false) {
+  std::string head = R"({"id":)" + std::to_string(id) + R"(,"type":"ping","data":)" +
+                     (general ? R"({"n":0.5,"s":")" : R"(")");
+  const std::string tail = general ? "\"}}" : "\"}";
   if (size < head.size() + tail.size()) throw std::logic_error("request size too small");
   head.append(size - head.size() - tail.size(), 'x');
   return head + tail;
@@ -161,19 +164,19 @@ struct Figures {
   double p99_us = 0;
 };
 
-Figures measure(const std::vector<std::string>& argv, std::size_t size, int throughput_count,
-                int latency_count) {
+Figures measure(const std::vector<std::string>& argv, std::size_t size, bool general,
+                int throughput_count, int latency_count) {
   Figures f;
   Child child(argv);
   // Warm up (page in the binary, the allocator, the caches).
   for (int i = 0; i < 200; ++i) {
-    child.write_all(frame(request(size, i)));
+    child.write_all(frame(request(size, i, general)));
     (void)child.read_frame();
   }
   {
     // All requests prepared up front so the writer measures the pipe, not string building.
     std::string stream;
-    const std::string one = frame(request(size, 1));
+    const std::string one = frame(request(size, 1, general));
     stream.reserve(one.size() * static_cast<std::size_t>(throughput_count));
     for (int i = 0; i < throughput_count; ++i) stream += one;
     const auto start = Clock::now();
@@ -194,7 +197,7 @@ Figures measure(const std::vector<std::string>& argv, std::size_t size, int thro
   {
     std::vector<double> us;
     us.reserve(static_cast<std::size_t>(latency_count));
-    const std::string one = frame(request(size, 2));
+    const std::string one = frame(request(size, 2, general));
     for (int i = 0; i < latency_count; ++i) {
       const auto t0 = Clock::now();
       child.write_all(one);
@@ -239,12 +242,15 @@ int main(int argc, char** argv) {
   struct Case {
     const char* name;
     std::size_t size;
+    bool general;
     int throughput;
     int latency;
   };
   const int scale = quick ? 10 : 1;
-  const std::array<Case, 2> cases{{{"100 B", 100, 400000 / scale, 50000 / scale},
-                                   {"100 KiB", 100 * 1024, 4000 / scale, 2000 / scale}}};
+  const std::array<Case, 4> cases{{{"100 B", 100, false, 400000 / scale, 50000 / scale},
+                                   {"100 KiB", 100 * 1024, false, 4000 / scale, 2000 / scale},
+                                   {"100 B*", 100, true, 400000 / scale, 50000 / scale},
+                                   {"100 KiB*", 100 * 1024, true, 4000 / scale, 2000 / scale}}};
   std::printf(
       "optguard protocol benchmark: `optguard serve` vs frame_echo (the floor), same pipes\n");
   std::printf("host: %s\necho: %s\n\n", host.c_str(), echo.c_str());
@@ -252,8 +258,8 @@ int main(int argc, char** argv) {
               "host/floor");
   try {
     for (const auto& c : cases) {
-      const Figures h = measure({host, "serve"}, c.size, c.throughput, c.latency);
-      const Figures e = measure({echo}, c.size, c.throughput, c.latency);
+      const Figures h = measure({host, "serve"}, c.size, c.general, c.throughput, c.latency);
+      const Figures e = measure({echo}, c.size, c.general, c.throughput, c.latency);
       std::printf("%-8s %-12s %14s %14s %11.2fx\n", c.name, "msgs/s", human(h.msgs_per_s).c_str(),
                   human(e.msgs_per_s).c_str(), e.msgs_per_s / h.msgs_per_s);
       std::printf("%-8s %-12s %14s %14s %11.2fx\n", c.name, "p50 us", human(h.p50_us).c_str(),
@@ -268,7 +274,9 @@ int main(int argc, char** argv) {
   std::printf(
       "\n(host/floor: how many times slower the host is than the echo; msgs/s pipelined with\n"
       " %d/%d messages, latency sequential with %d/%d round trips; goal: >= 200,000 small msgs/s,\n"
-      " p99 <= 50 us, within 3x of the floor)\n",
+      " p99 <= 50 us, within 3x of the floor)\n"
+      "(* ping whose data holds a decimal number: ping's simdjson fast path declines it, so it\n"
+      " takes the nlohmann tree + router path that every other message takes)\n",
       cases[0].throughput, cases[1].throughput, cases[0].latency, cases[1].latency);
   return 0;
 }
