@@ -26,6 +26,13 @@ TEST_CASE("translation cases from translate_cases.json", "[dnr]") {
     INFO("filter: " << line);
     const auto parsed = parse_filter_line(line);
     INFO("parser: " << skip_reason_name(parsed.reason) << " " << parsed.detail);
+    if (c.contains("parser")) {
+      // Refused before translation: e.g. a back-reference, which the engine's linear-time
+      // regex executor cannot run, so neither the engine nor DNR ever sees it.
+      CHECK_FALSE(parsed.filter);
+      CHECK(std::string(skip_reason_name(parsed.reason)) == c["parser"].get<std::string>());
+      continue;
+    }
     REQUIRE(parsed.filter);
     const auto t = dnr::translate(*parsed.filter);
     CHECK(std::string(dnr::outcome_name(t.outcome)) == c.value("outcome", "exact"));
