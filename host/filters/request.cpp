@@ -3,6 +3,7 @@
 #include <idn2.h>
 #include <libpsl.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
@@ -26,9 +27,10 @@ char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-// Lowercases s[from..] (ASCII only).
-void lower_in_place(std::string& s, std::size_t from) {
-  for (std::size_t i = from; i < s.size(); ++i) s[i] = lower(s[i]);
+// Lowercases s[from..to) (ASCII only).
+void lower_in_place(std::string& s, std::size_t from, std::size_t to = std::string::npos) {
+  to = std::min(to, s.size());
+  for (std::size_t i = from; i < to; ++i) s[i] = lower(s[i]);
 }
 
 bool is_scheme_char(char c) {
@@ -65,7 +67,8 @@ ParsedUrl parse_url(std::string_view input) {
   return out;
 }
 
-void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only) {
+namespace detail {
+void parse_url_general(std::string_view input, ParsedUrl& out, bool authority_only) {
   out.url.clear();
   out.host_begin = out.host_end = 0;
   out.has_authority = false;
@@ -151,6 +154,73 @@ void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only)
   return;
 }
 
+}  // namespace detail
+
+namespace {
+// Classes of the bytes of an authority for the common-case parser below.
+enum : std::uint8_t { kAuthStop = 1, kAuthUpper = 2, kAuthOdd = 4 };
+struct AuthTable {
+  std::array<std::uint8_t, 256> cls{};
+  constexpr AuthTable() {
+    for (int c = 0; c < 256; ++c) {
+      std::uint8_t v = 0;
+      if (c == '/' || c == '?' || c == '#' || c == '\\') v = kAuthStop;
+      if (c >= 'A' && c <= 'Z') v = kAuthUpper;
+      // userinfo, IPv6 literals, whitespace, control and non-ASCII bytes: the general parser
+      if (c == '@' || c == '[' || c <= 0x20 || c >= 0x7f) v = kAuthOdd;
+      cls[c] = v;
+    }
+  }
+};
+constexpr AuthTable kAuth;
+}  // namespace
+
+// The common case in one pass and one copy: `scheme://host[:port]...` with an ASCII host,
+// no userinfo, no IPv6 literal and nothing to trim. Anything else takes the general parser,
+// which gives the same result for these inputs (fuzz_url checks that they agree).
+void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only) {
+  const std::size_t n = input.size();
+  if (n < 4 || static_cast<unsigned char>(input[0]) <= 0x20 ||
+      static_cast<unsigned char>(input[n - 1]) <= 0x20) {
+    detail::parse_url_general(input, out, authority_only);
+    return;
+  }
+  const char* s = input.data();
+  std::size_t colon = 0;
+  bool scheme_upper = false;
+  while (colon < n && is_scheme_char(s[colon])) {
+    scheme_upper |= s[colon] >= 'A' && s[colon] <= 'Z';
+    ++colon;
+  }
+  const bool alpha0 = (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z');
+  if (colon == 0 || colon + 2 >= n || s[colon] != ':' || !alpha0 || s[colon + 1] != '/' ||
+      s[colon + 2] != '/') {
+    detail::parse_url_general(input, out, authority_only);
+    return;
+  }
+  const std::size_t host_begin = colon + 3;
+  std::size_t port = std::string_view::npos;
+  std::uint8_t seen = 0;
+  std::size_t i = host_begin;
+  for (; i < n; ++i) {
+    const std::uint8_t c = kAuth.cls[static_cast<unsigned char>(s[i])];
+    if (c & kAuthStop) break;
+    seen |= c;
+    if (s[i] == ':' && port == std::string_view::npos) port = i;
+  }
+  if (seen & kAuthOdd) {
+    detail::parse_url_general(input, out, authority_only);
+    return;
+  }
+  const std::size_t host_end = port == std::string_view::npos ? i : port;
+  out.url.assign(s, authority_only ? host_end : n);
+  if (scheme_upper) lower_in_place(out.url, 0, colon);
+  if (seen & kAuthUpper) lower_in_place(out.url, host_begin, host_end);
+  out.host_begin = static_cast<std::uint32_t>(host_begin);
+  out.host_end = static_cast<std::uint32_t>(host_end);
+  out.has_authority = true;
+}
+
 namespace {
 // The registrable domain of `hostname` as a piece of it (libpsl answers with a pointer into
 // the NUL-terminated copy it is given: a stack buffer, no allocation per request).
@@ -226,8 +296,9 @@ constexpr std::array<TypeName, 31> kTypeNames = {{
 }  // namespace
 
 std::uint32_t type_from_name(std::string_view name) {
+  if (name.empty()) return kOther;
   for (const auto& t : kTypeNames) {
-    if (t.name == name) return t.bit;
+    if (t.name.size() == name.size() && t.name[0] == name[0] && t.name == name) return t.bit;
   }
   return kOther;
 }

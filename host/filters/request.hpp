@@ -36,6 +36,11 @@ ParsedUrl parse_url(std::string_view input);
 // The same into an existing ParsedUrl (reuses its buffer); `authority_only` stops after the
 // host (for a document URL, whose hostname is all that matters).
 void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only = false);
+namespace detail {
+// The parser for every input (parse_url_into takes a one-pass path for the common case and
+// this one for the rest); exposed so fuzz_url can check that the two agree.
+void parse_url_general(std::string_view input, ParsedUrl& out, bool authority_only);
+}  // namespace detail
 
 // The registrable domain (eTLD+1) of a lowercase ASCII hostname via libpsl; the hostname
 // itself for IP literals, public suffixes and single labels; "" for "".

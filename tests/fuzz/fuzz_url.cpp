@@ -28,6 +28,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (char c : p.hostname()) require(!(c >= 'A' && c <= 'Z'));
   const ParsedUrl again = parse_url(p.url);
   require(again.hostname() == p.hostname() || !p.has_authority);
+  // The one-pass common-case parser and the general one agree on every input.
+  for (const bool authority_only : {false, true}) {
+    ParsedUrl fast;
+    ParsedUrl general;
+    parse_url_into(url, fast, authority_only);
+    detail::parse_url_general(url, general, authority_only);
+    require(fast.url == general.url && fast.host_begin == general.host_begin &&
+            fast.host_end == general.host_end && fast.has_authority == general.has_authority);
+  }
 
   Request r(url, source, source.size() % 2 == 0 ? "image" : "main_frame");
   (void)r.third_party();
