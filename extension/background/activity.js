@@ -48,6 +48,13 @@ export class Activity {
     this.blockedAgg = new Map(); // "site|day|category" → {count, hosts}
     this.maxWaiting = 5000;
     this.customRules = null; // matcher over the installed host rules (setCustomRules)
+    this.blockedCategory = new Map(); // requestId → category (the webRequest blocker decided)
+  }
+
+  /** The extension's own webRequest blocker cancelled this request, for this category. */
+  blockedBy(requestId, category) {
+    this.blockedCategory.set(requestId, category);
+    if (this.blockedCategory.size > 10000) this.blockedCategory.delete(this.blockedCategory.keys().next().value);
   }
 
   /** The host rules currently installed (custom filters), for local attribution. */
@@ -103,6 +110,12 @@ export class Activity {
     const tabUrl = d.tabId >= 0 ? (await this.counts.get(d.tabId))?.url : '';
     const source = d.documentUrl || d.originUrl || d.initiator || tabUrl || '';
     const req = { requestId: d.requestId, tabId: d.tabId, url: d.url, type: d.type, source, method: d.method };
+    const known = this.blockedCategory.get(d.requestId);
+    if (known) {
+      this.blockedCategory.delete(d.requestId);
+      await this.record(req, known);
+      return;
+    }
     if (this.debugAvailable) {
       const category = this.debugCategory.get(d.requestId);
       this.debugCategory.delete(d.requestId);

@@ -14,6 +14,7 @@ import { PrivacySettings } from './privacy-settings.js';
 import { hostRulesToInstall, RuleManager } from './rules.js';
 import { SignalScripts } from './signals.js';
 import { State } from './state.js';
+import { WebRequestBlocker } from './web-request-blocker.js';
 
 export const EVIDENCE_ALARM = 'optguard-evidence';
 /** Errors after which a queued choice can never succeed: drop it rather than block the queue. */
@@ -37,11 +38,28 @@ export class Controller {
     });
     const declared = (api.manifest?.declarative_net_request?.rule_resources ?? []).map((r) => r.id);
     const paths = Object.fromEntries((api.manifest?.declarative_net_request?.rule_resources ?? []).map((r) => [r.id, r.path]));
+    const loadRuleset = async (id) => (await api.fetch(api.runtime.getURL(paths[id]))).json();
+    // Firefox: list rules enforced by a blocking webRequest listener over an index (its DNR
+    // has no index: web-request-blocker.js). Needs the webRequestBlocking permission, which
+    // Chromium does not give an MV3 extension (it keeps the static rulesets).
+    const permissions = api.manifest?.permissions ?? [];
+    this.blocker =
+      options.blocker !== undefined
+        ? options.blocker
+        : api.flavor === 'firefox' && permissions.includes('webRequestBlocking')
+          ? new WebRequestBlocker({
+            loadRuleset,
+            rulesets: declared,
+            onBlocked: (d, category) => this.activity.blockedBy(d.requestId, category),
+            clock: now,
+          })
+          : null;
     this.rules = new RuleManager({
       dnr: api.dnr,
       flavor: api.flavor,
       declaredRulesets: declared,
-      loadRuleset: async (id) => (await api.fetch(api.runtime.getURL(paths[id]))).json(),
+      loadRuleset,
+      blocker: this.blocker,
     });
     this.signals = new SignalScripts({ scripting: api.scripting });
     this.privacy = new PrivacySettings({
@@ -93,7 +111,8 @@ export class Controller {
     const choices = this.state.choices;
     const sig = JSON.stringify([choices, this.state.hostRules.version, this.state.hostRules.rules.length]);
     const prior = (await this.api.storage.local.get('appliedSig')).appliedSig;
-    if (why === 'start' && prior === sig) {
+    // (The webRequest blocker's index lives in memory: it is built again on every wake.)
+    if (why === 'start' && prior === sig && !this.blocker) {
       // Same as last time this browser profile applied them (DNR rules and registered scripts
       // persist), but privacy settings still need watching in this worker.
       this.appliedSig = sig;
@@ -123,6 +142,8 @@ export class Controller {
       rulesInstalled: true,
       rulesets: report.rulesets,
       ownRules: report.own,
+      listEngine: report.listEngine ?? 'declarativeNetRequest',
+      listIndexMs: report.listIndexMs ?? null,
       twinRules: report.twins ?? 0,
       copyRules: report.copies ?? 0,
       rulesetsReplaced: report.rulesetsReplaced ?? [],

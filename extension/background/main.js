@@ -41,6 +41,18 @@ api.webRequest.onSendHeaders.addListener(whenStarted((d) => {
   ctl.activity.onSent(d);
   ctl.scheduleEvidence();
 }), filter);
+// Firefox: the list and custom rules are enforced here (web-request-blocker.js), before the
+// request leaves; the answer is synchronous once the index is built.
+if (ctl.blocker) {
+  try {
+    api.webRequest.onBeforeRequest.addListener(ctl.blocker.listener(api.timers), { urls: ['<all_urls>'] }, ['blocking']);
+  } catch (e) {
+    // No blocking webRequest here after all: the static rulesets enforce the lists.
+    ctl.blocker = null;
+    ctl.rules.blocker = null;
+    ctl.state.setStatus({ blockerError: String(e?.message ?? e) }).catch(() => {});
+  }
+}
 api.webRequest.onErrorOccurred.addListener(whenStarted((d) => ctl.activity.onError(d)), filter);
 api.webRequest.onCompleted.addListener(
   whenStarted((d) => {

@@ -199,9 +199,12 @@ export function wantedRulesets(choices) {
 
 /** Brings the browser's DNR state in line with the choices and the saved host rules. */
 export class RuleManager {
-  constructor({ dnr, flavor, declaredRulesets, maxDynamicRules, loadRuleset }) {
+  constructor({ dnr, flavor, declaredRulesets, maxDynamicRules, loadRuleset, blocker }) {
     this.dnr = dnr;
     this.flavor = flavor;
+    // Firefox with webRequestBlocking: a WebRequestBlocker enforces the list and custom rules
+    // (web-request-blocker.js); DNR keeps only the extension's own rules.
+    this.blocker = blocker ?? null;
     this.loadRuleset = loadRuleset ?? null; // (id) => Promise<rules[]>: the static JSON
     this.twinCache = new Map(); // ruleset id → twin rules (without final ids)
     this.staticCache = new Map(); // ruleset id → its static rules (for copies and twins)
@@ -283,6 +286,11 @@ export class RuleManager {
    */
   async siteSwitchable() {
     const out = { custom: { possible: true } };
+    if (this.blocker) {
+      // The blocker skips a category's block rules per site itself: no copies, no limit.
+      for (const category of STATIC_CATEGORIES) out[category] = { possible: this.declared.has(category) };
+      return out;
+    }
     const report = { errors: [] };
     for (const category of STATIC_CATEGORIES) {
       if (this.copied?.has(category)) {
@@ -302,7 +310,40 @@ export class RuleManager {
     return out;
   }
 
+  /**
+   * Firefox with the WebRequestBlocker: every static ruleset disabled (the blocker holds their
+   * rules in its index, the switches applied per request), custom rules to the blocker, only
+   * the extension's own rules in DNR.
+   */
+  async applyWebRequest(choices, hostRules) {
+    const report = { rulesets: [], own: 0, host: 0, installedHostRules: [], errors: [], categoryExemptions: {}, listEngine: 'webRequest' };
+    const want = wantedRulesets(choices).filter((id) => this.declared.has(id));
+    const customRules = hostRulesToInstall(choices, hostRules);
+    try {
+      const enabled = await this.dnr.getEnabledRulesets();
+      if (enabled.length) await this.dnr.updateEnabledRulesets({ enableRulesetIds: [], disableRulesetIds: enabled });
+    } catch (e) {
+      report.errors.push(`rulesets: ${e?.message ?? e}`);
+    }
+    const b = await this.blocker.configure(choices, want, customRules);
+    report.rulesets = b.rulesets;
+    report.categoryExemptions = b.categoryExemptions;
+    report.errors.push(...b.errors);
+    report.host = b.custom;
+    report.installedHostRules = customRules;
+    report.listIndexMs = this.blocker.buildMs;
+    report.twins = 0;
+    report.copies = 0;
+    report.rulesetsReplaced = [];
+    const own = buildOwnRules(choices, this.types);
+    const existing = (await this.dnr.getDynamicRules()).map((r) => r.id);
+    await this.dnr.updateDynamicRules({ removeRuleIds: existing, addRules: own });
+    report.own = own.length;
+    return report;
+  }
+
   async applyNow(choices, hostRules) {
+    if (this.blocker) return this.applyWebRequest(choices, hostRules);
     const report = { rulesets: [], own: 0, host: 0, installedHostRules: [], errors: [], categoryExemptions: {} };
     const wantAll = wantedRulesets(choices).filter((id) => this.declared.has(id));
     const ownBase = buildOwnRules(choices, this.types);

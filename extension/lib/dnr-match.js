@@ -56,8 +56,9 @@ export function compileCondition(condition) {
     }
   }
   return (req) => {
-    const host = hostOf(req.url);
-    const initiatorHost = hostOf(req.initiator ?? '');
+    // Callers matching many rules against one request pass host / initiatorHost precomputed.
+    const host = req.host ?? hostOf(req.url);
+    const initiatorHost = req.initiatorHost ?? hostOf(req.initiator ?? '');
     const type = req.type;
     const method = (req.method ?? 'get').toLowerCase();
     if (url && !url.test(req.url)) return false;
