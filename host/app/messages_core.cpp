@@ -1,6 +1,4 @@
 // hello and ping: the handshake every client starts with.
-#include <simdjson.h>
-
 #include <nlohmann/json.hpp>
 
 #include "app/messages.hpp"
@@ -26,20 +24,6 @@ void register_core_messages(protocol::Router& router, Services& /*services*/) {
                 if (const auto it = req.find("data"); it != req.end()) result["data"] = *it;
                 return result;
               }});
-  // The hot path of the same message (the benchmark's and a busy extension's): the
-  // result written straight from the parsed request, byte for byte what the handler
-  // above gives.
-  router.add_fast("ping", [](const simdjson::dom::object& req, protocol::JsonWriter& result,
-                             protocol::RequestContext& /*ctx*/) {
-    simdjson::dom::element data;
-    if (req["data"].get(data) == simdjson::SUCCESS) {
-      result.raw(R"({"data":)");
-      result.value(data);
-      result.raw(R"(,"pong":true})");
-    } else {
-      result.raw(R"({"pong":true})");
-    }
-  });
 }
 
 }  // namespace optguard::app

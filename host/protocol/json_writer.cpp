@@ -2,22 +2,24 @@
 
 #include <simdjson.h>
 
-#include <algorithm>
 #include <array>
 #include <charconv>
-#include <cstring>
-#include <utility>
-#include <vector>
+#include <cmath>
 
 #include "protocol/scan.hpp"
-
-// GCC 12 at -O3 takes simdjson's tape reads (dom::array::end) for possible null
-// dereferences; the tape exists for every element of a parsed document.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
 
 namespace optguard::protocol {
 
 void JsonWriter::string(std::string_view text) {
+  if (simdjson::validate_utf8(text.data(), text.size())) {
+    valid_string(text);
+    return;
+  }
+  // Rare (a handler let bad bytes through): nlohmann's own replacement, exactly.
+  out_.append(nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void JsonWriter::valid_string(std::string_view text) {
   out_.push_back('"');
   const char* p = text.data();
   const char* const end = p + text.size();
@@ -73,62 +75,67 @@ void JsonWriter::integer(std::uint64_t value) {
   out_.append(b.data(), r.ptr);
 }
 
-void JsonWriter::value(const simdjson::dom::element& element) {
-  using simdjson::dom::element_type;
-  switch (element.type()) {
-    case element_type::STRING:
-      string(element.get_string().value_unsafe());
-      return;
-    case element_type::INT64:
-      integer(element.get_int64().value_unsafe());
-      return;
-    case element_type::UINT64:
-      integer(element.get_uint64().value_unsafe());
-      return;
-    case element_type::BOOL:
-      out_.append(element.get_bool().value_unsafe() ? "true" : "false");
-      return;
-    case element_type::NULL_VALUE:
-      out_.append("null");
-      return;
-    case element_type::DOUBLE:
-      throw FastPathDeclined();
-    case element_type::ARRAY: {
-      out_.push_back('[');
+void JsonWriter::json(const nlohmann::json& value) {
+  using Type = nlohmann::json::value_t;
+  switch (value.type()) {
+    case Type::object: {
+      out_.push_back('{');
       bool first = true;
-      const simdjson::dom::array items = element.get_array().value_unsafe();
-      for (const simdjson::dom::element item : items) {
+      // nlohmann's object_t is a std::map: iteration is the sorted order dump() uses.
+      for (const auto& [key, member] : value.get_ref<const nlohmann::json::object_t&>()) {
         if (!first) out_.push_back(',');
         first = false;
-        value(item);
-      }
-      out_.push_back(']');
-      return;
-    }
-    case element_type::OBJECT: {
-      // nlohmann keeps object members in a std::map: sorted by key, byte-wise.
-      std::vector<std::pair<std::string_view, simdjson::dom::element>> members;
-      const simdjson::dom::object fields = element.get_object().value_unsafe();
-      for (const auto field : fields) {
-        members.emplace_back(field.key, field.value);
-      }
-      std::sort(members.begin(), members.end(),
-                [](const auto& a, const auto& b) { return a.first < b.first; });
-      out_.push_back('{');
-      for (std::size_t i = 0; i < members.size(); ++i) {
-        if (i > 0) {
-          if (members[i].first == members[i - 1].first) throw FastPathDeclined();
-          out_.push_back(',');
-        }
-        string(members[i].first);
+        string(key);
         out_.push_back(':');
-        value(members[i].second);
+        json(member);
       }
       out_.push_back('}');
       return;
     }
+    case Type::array: {
+      out_.push_back('[');
+      bool first = true;
+      for (const auto& item : value.get_ref<const nlohmann::json::array_t&>()) {
+        if (!first) out_.push_back(',');
+        first = false;
+        json(item);
+      }
+      out_.push_back(']');
+      return;
+    }
+    case Type::string:
+      string(value.get_ref<const std::string&>());
+      return;
+    case Type::boolean:
+      out_.append(value.get<bool>() ? "true" : "false");
+      return;
+    case Type::null:
+      out_.append("null");
+      return;
+    case Type::number_integer:
+      integer(value.get<std::int64_t>());
+      return;
+    case Type::number_unsigned:
+      integer(value.get<std::uint64_t>());
+      return;
+    case Type::number_float: {
+      // What nlohmann's serializer prints: its own Grisu2 form ("0.5", "1e+20"), null
+      // for NaN and infinities.
+      const double x = value.get<double>();
+      if (!std::isfinite(x)) {
+        out_.append("null");
+        return;
+      }
+      std::array<char, 64> b{};  // the size of the serializer's number buffer
+      char* end = nlohmann::detail::to_chars(b.data(), b.data() + b.size(), x);
+      out_.append(b.data(), static_cast<std::size_t>(end - b.data()));
+      return;
+    }
+    case Type::binary:
+    case Type::discarded:
+      break;
   }
-  throw FastPathDeclined();
+  out_.append(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace optguard::protocol

@@ -1,41 +1,31 @@
 #pragma once
-// Writes JSON text straight into a buffer, for the hot messages (ping) that reply
-// without building a nlohmann tree. The text is byte for byte what serialize() makes
-// of the same value (nlohmann's compact dump: keys sorted, the same escapes), so the
-// fast path and the reference path cannot be told apart on the wire; tests compare them.
+// Writes JSON text straight into a buffer: every reply and event the host sends. The text
+// is byte for byte what nlohmann's compact dump with error_handler_t::replace makes of the
+// same value (keys sorted, the same escapes, invalid UTF-8 replaced), but without its
+// per-byte output adapter: runs of plain bytes go out in one append. Tests compare the two.
 
 #include <cstdint>
-#include <exception>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
-namespace simdjson::dom {
-class element;
-class object;
-}  // namespace simdjson::dom
-
 namespace optguard::protocol {
-
-// Thrown by a fast handler (or the writer) for any input it does not answer exactly as
-// the reference path would: the session then answers the request the reference way.
-struct FastPathDeclined : std::exception {
-  const char* what() const noexcept override { return "fast path declined"; }
-};
 
 class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}
   void raw(std::string_view text) { out_.append(text); }
   // A JSON string with nlohmann's escapes (\" \\ \b \f \n \r \t, other controls as
-  // \u00xx, everything else as is). The input must be valid UTF-8 (simdjson checked it).
+  // \u00xx, everything else as is). Invalid UTF-8 is replaced as nlohmann's dump does.
   void string(std::string_view text);
   void integer(std::int64_t value);
   void integer(std::uint64_t value);
-  // Any parsed value, objects with keys sorted. Declines doubles (nlohmann prints them
-  // its own way) and objects with a repeated key (nlohmann keeps only the last).
-  void value(const simdjson::dom::element& element);
+  // Any value: objects in their (sorted) key order, numbers as nlohmann prints them.
+  void json(const nlohmann::json& value);
 
  private:
+  // `text` is known to be valid UTF-8.
+  void valid_string(std::string_view text);
   std::string& out_;
 };
 

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "protocol/envelope.hpp"
-#include "protocol/json_writer.hpp"
 
 namespace optguard::protocol {
 
@@ -44,31 +43,29 @@ struct MessageSpec {
   Handler handler;
 };
 
-// Optional second handler for a hot message: it reads the request as simdjson parsed it
-// and writes the `result` value straight into the reply text. The session uses it only
-// for a well-formed request (valid JSON object, integer or string id, string type, no
-// repeated top-level key); anything the fast handler cannot answer exactly like the
-// MessageSpec handler it throws FastPathDeclined (or any exception) for, and the request
-// is answered the reference way. Unit tests and the fuzzer compare the two paths.
-using FastHandler =
-    std::function<void(const simdjson::dom::object& request, JsonWriter& result, RequestContext&)>;
-
 class Router {
  public:
+  // What one request gets: the id to echo and either the result or an error.
+  struct Reply {
+    Json id;  // null when the request had no id that can be echoed
+    bool ok = false;
+    Json result;
+    ErrorCode code = ErrorCode::internal;
+    std::string message;
+  };
+
   // Throws std::logic_error on a duplicate type: registration is a programming step.
   void add(MessageSpec spec);
-  // Adds the fast handler of a type already added (std::logic_error otherwise).
-  void add_fast(const std::string& type, FastHandler handler);
-  // The fast handler of `type`, or nullptr.
-  const FastHandler* fast_handler(std::string_view type) const;
-  // Returns the reply for one parsed request object. Never throws.
+  // Routes one parsed request object to its handler. Never throws: a failure is an
+  // error reply (bad_request, unknown_type, the handler's Error, bad_params, internal).
+  Reply handle(const Json& request, RequestContext& ctx) const;
+  // handle() as the reply object (make_ok / make_error).
   Json dispatch(const Json& request, RequestContext& ctx) const;
   std::vector<std::string> types() const;
   const std::map<std::string, MessageSpec, std::less<>>& specs() const { return specs_; }
 
  private:
   std::map<std::string, MessageSpec, std::less<>> specs_;
-  std::map<std::string, FastHandler, std::less<>> fast_;
 };
 
 }  // namespace optguard::protocol

@@ -1,9 +1,6 @@
 #include "protocol/session.hpp"
 
-#include <simdjson.h>
-
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -15,18 +12,10 @@ namespace optguard::protocol {
 namespace {
 // Each read asks for at least this much (a pipe holds 64 KiB).
 constexpr std::size_t kReadChunk = 64 * 1024;
-// Zeroed bytes kept readable past the data (parsers may read a little beyond a body).
-constexpr std::size_t kTailRoom = 64;
-static_assert(kTailRoom >= simdjson::SIMDJSON_PADDING);
+// Zeroed bytes kept readable past the data (the parser reads a little beyond a body).
+constexpr std::size_t kTailRoom = kParsePadding;
 // Pending output past this is written even mid-batch (bounded memory).
 constexpr std::size_t kFlushAt = 1024 * 1024;
-
-// The id of a request we could not route, when it can still be read.
-Json salvage_id(const Json& message) {
-  const auto it = message.find("id");
-  if (it != message.end() && (it->is_string() || it->is_number())) return *it;
-  return nullptr;
-}
 
 std::uint32_t length_at(const char* p) {
   std::uint32_t length = 0;
@@ -35,12 +24,6 @@ std::uint32_t length_at(const char* p) {
 }
 }  // namespace
 
-struct Session::FastPath {
-  simdjson::dom::parser parser;
-  bool usable = false;
-  std::string scratch;  // a padded copy of a body handed to reply_to()
-};
-
 Session::Session(const Router& router, Caller caller, Limits limits, ByteReader& in,
                  ByteWriter& out)
     : router_(router),
@@ -48,127 +31,57 @@ Session::Session(const Router& router, Caller caller, Limits limits, ByteReader&
       limits_(limits),
       in_(in),
       out_(out),
-      fast_(std::make_unique<FastPath>()) {
-  // The depth limit itself is checked with the reference path's nesting_depth() (simdjson
-  // counts depth its own way); simdjson's bound only keeps its stack small.
-  const auto depth = static_cast<std::size_t>(std::max(limits_.max_depth, 0)) + 2;
-  fast_->usable = fast_->parser.allocate(4096, depth) == simdjson::SUCCESS;
-}
+      parser_(limits_) {}
 
 Session::~Session() = default;
 
-bool Session::try_fast(std::string_view body, std::string& out) {
-  // A request over the reply cap goes the reference way: the parser's buffers stay small
-  // (and ping's reply would be over the cap anyway).
-  if (!fast_->usable || body.empty() || body.size() > limits_.max_reply_bytes) return false;
-  if (nesting_depth(body, limits_.max_depth) > limits_.max_depth) return false;
-  simdjson::dom::element root;
-  if (fast_->parser.parse(body.data(), body.size(), false).get(root) != simdjson::SUCCESS)
-    return false;
-  simdjson::dom::object request;
-  if (root.get_object().get(request) != simdjson::SUCCESS) return false;
-
-  // The envelope: a repeated key (nlohmann keeps the last) or anything odd goes the
-  // reference way.
-  constexpr std::size_t kMaxKeys = 32;
-  std::array<std::string_view, kMaxKeys> keys{};
-  std::size_t count = 0;
-  simdjson::dom::element id;
-  std::string_view type;
-  bool has_id = false;
-  bool has_type = false;
-  for (const auto field : request) {
-    if (count == kMaxKeys) return false;
-    for (std::size_t i = 0; i < count; ++i) {
-      if (keys[i] == field.key) return false;
-    }
-    keys[count++] = field.key;
-    if (field.key == "id") {
-      id = field.value;
-      has_id = true;
-    } else if (field.key == "type") {
-      if (field.value.get_string().get(type) != simdjson::SUCCESS) return false;
-      has_type = true;
-    }
-  }
-  if (!has_id || !has_type) return false;
-  const auto id_type = id.type();
-  if (id_type != simdjson::dom::element_type::INT64 &&
-      id_type != simdjson::dom::element_type::UINT64 &&
-      id_type != simdjson::dom::element_type::STRING) {
-    return false;
-  }
-  const FastHandler* handler = router_.fast_handler(type);
-  if (handler == nullptr) return false;
-
+void Session::answer(std::string_view body, std::string& out) {
+  // The one path of every request: parse once, route, write the reply text.
   const std::size_t start = out.size();
+  Router::Reply reply;
   try {
-    JsonWriter w(out);
-    w.raw(R"({"id":)");
-    w.value(id);
-    w.raw(R"(,"ok":true,"result":)");
+    const Json request = parser_.parse_padded(body);
     RequestContext ctx{caller_, this};
-    (*handler)(request, w, ctx);
-    w.raw("}");
-  } catch (...) {
-    out.resize(start);
-    return false;
+    reply = router_.handle(request, ctx);
+  } catch (const Error& e) {
+    reply.code = e.code();
+    reply.message = e.what();
   }
-  if (out.size() - start > limits_.max_reply_bytes) {
+  if (reply.ok)
+    write_ok(out, reply.id, reply.result);
+  else
+    write_error(out, reply.id, reply.code, reply.message);
+  const std::size_t size = out.size() - start;
+  if (size > limits_.max_reply_bytes) {
+    log::warn("a reply of " + std::to_string(size) + " bytes was not sent (cap " +
+              std::to_string(limits_.max_reply_bytes) + ")");
     out.resize(start);
-    return false;
+    write_error(out, reply.id, ErrorCode::reply_too_large,
+                "the reply would be " + std::to_string(size) +
+                    " bytes; the browser accepts at most " +
+                    std::to_string(limits_.max_reply_bytes) + ": ask for a smaller page");
   }
-  ++fast_replies_;
-  return true;
 }
 
 std::string Session::reply_to(std::string_view body) {
-  std::string& padded = fast_->scratch;
-  padded.assign(body);
-  padded.resize(body.size() + kTailRoom);
+  scratch_.assign(body);
+  scratch_.resize(body.size() + kTailRoom);
   std::string text;
-  if (try_fast(std::string_view(padded.data(), body.size()), text)) return text;
-  return reference_reply(body);
+  answer(std::string_view(scratch_.data(), body.size()), text);
+  return text;
 }
 
 void Session::queue_reply(std::string_view padded_body) {
   const std::size_t at = pending_.size();
   pending_.resize(at + sizeof(std::uint32_t));
-  if (try_fast(padded_body, pending_)) {
-    const auto length = static_cast<std::uint32_t>(pending_.size() - at - sizeof(std::uint32_t));
-    std::memcpy(pending_.data() + at, &length, sizeof length);
-  } else {
-    pending_.resize(at);
-    queue_frame(reference_reply(padded_body));
-  }
+  answer(padded_body, pending_);
+  const std::size_t size = pending_.size() - at - sizeof(std::uint32_t);
+  const auto length = static_cast<std::uint32_t>(size);
+  std::memcpy(pending_.data() + at, &length, sizeof length);
   if (log::enabled(log::Level::debug)) {
     log::debug("request of " + std::to_string(padded_body.size()) + " bytes, reply of " +
-               std::to_string(pending_.size() - at - 4) + " bytes");
+               std::to_string(size) + " bytes");
   }
-}
-
-std::string Session::reference_reply(std::string_view body) {
-  Json reply;
-  Json id = nullptr;
-  try {
-    const Json request = parse_message(body, limits_);
-    id = salvage_id(request);
-    RequestContext ctx{caller_, this};
-    reply = router_.dispatch(request, ctx);
-  } catch (const Error& e) {
-    reply = make_error(id, e.code(), e.what());
-  }
-  std::string text = serialize(reply);
-  if (text.size() > limits_.max_reply_bytes) {
-    log::warn("a reply of " + std::to_string(text.size()) + " bytes was not sent (cap " +
-              std::to_string(limits_.max_reply_bytes) + ")");
-    text = serialize(make_error(reply.value("id", Json(nullptr)), ErrorCode::reply_too_large,
-                                "the reply would be " + std::to_string(text.size()) +
-                                    " bytes; the browser accepts at most " +
-                                    std::to_string(limits_.max_reply_bytes) +
-                                    ": ask for a smaller page"));
-  }
-  return text;
 }
 
 void Session::queue_frame(std::string_view body) {

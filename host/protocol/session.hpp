@@ -36,22 +36,15 @@ class Session final : public EventSink {
   // Serves until the stream ends; returns one of SessionExit.
   int run();
   // Handles one frame body and returns the serialized reply (never over the cap): the
-  // router's fast handler when the message has one and the request is well-formed,
-  // else reference_reply().
+  // same path run() takes for each frame.
   std::string reply_to(std::string_view body);
-  // The reply built the reference way (nlohmann parse, MessageSpec handler, dump);
-  // reply_to() must return exactly this text.
-  std::string reference_reply(std::string_view body);
-  // How many replies the fast path wrote (tests check that it is really used).
-  std::size_t fast_replies() const { return fast_replies_; }
+  const MessageParser& parser() const { return parser_; }
   void emit(const Json& event) override;
 
  private:
-  struct FastPath;
-  // Appends the fast-path reply text to `out` and returns true, or leaves `out` as it
-  // was and returns false. `body` must be followed by 64 readable bytes (simdjson reads
-  // a little past the end).
-  bool try_fast(std::string_view body, std::string& out);
+  // Appends the reply text of one request to `out`. `body` must be followed by
+  // kParsePadding readable bytes.
+  void answer(std::string_view body, std::string& out);
   // Appends the reply frame of one request to the pending output.
   void queue_reply(std::string_view padded_body);
   // Appends one frame (prefix and body) to the pending output.
@@ -68,8 +61,8 @@ class Session final : public EventSink {
   bool out_broken_ = false;
   bool batching_ = false;  // inside run(): events wait for the batch's write
   std::string pending_;    // replies (and events) not yet written, whole frames
-  std::unique_ptr<FastPath> fast_;
-  std::size_t fast_replies_ = 0;
+  MessageParser parser_;
+  std::string scratch_;  // a padded copy of a body handed to reply_to()
 };
 
 }  // namespace optguard::protocol

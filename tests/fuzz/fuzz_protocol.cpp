@@ -2,7 +2,8 @@
 // real hello and ping handlers. The input is a byte stream as a browser would send it.
 // Besides the sanitizers, it checks the session's promises: it ends with a known exit
 // code, and what it wrote is a whole number of frames, each a JSON object under 1 MiB;
-// and a fast-path reply is byte for byte the reference-path reply.
+// and its reply to any body is byte for byte the reference reply (nlohmann's own parser
+// and dump, reference_path.hpp), its parse the tree nlohmann builds.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include "app/services.hpp"
 #include "memory_io.hpp"
 #include "protocol/session.hpp"
+#include "reference_path.hpp"
 
 namespace {
 using namespace optguard;
@@ -64,9 +66,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   protocol::Session session(router(), protocol::Caller{"chromium", "chrome-extension://fuzz/", ""},
                             limits, in, out);
   const int rc = session.run();
-  // The fast path (simdjson, for ping) answers exactly as the reference path (nlohmann)
+  // The one reply path (simdjson, the tree, JsonWriter) answers exactly as the reference
   // would: the same bytes for any body, here the whole input taken as one frame body.
-  require(session.reply_to(stream) == session.reference_reply(stream));
+  const protocol::Caller caller{"chromium", "chrome-extension://fuzz/", ""};
+  require(session.reply_to(stream) == test::reference_reply(router(), caller, limits, stream));
+  // The parse itself: the same tree (or the same error code) as nlohmann's parser, and
+  // the writer's text of that tree is nlohmann's dump.
+  {
+    protocol::MessageParser parser(limits);
+    protocol::Json mine;
+    protocol::Json ref;
+    ErrorCode mine_error = ErrorCode::internal;
+    ErrorCode ref_error = ErrorCode::internal;
+    try {
+      mine = parser.parse(stream);
+    } catch (const Error& e) {
+      mine_error = e.code();
+    }
+    try {
+      ref = test::reference_parse(stream, limits);
+    } catch (const Error& e) {
+      ref_error = e.code();
+    }
+    require(mine_error == ref_error);
+    require(mine == ref);
+    require(protocol::serialize(mine) == test::nlohmann_dump(ref));
+  }
   require(rc == protocol::kExitClean || rc == protocol::kExitTruncated ||
           rc == protocol::kExitUntrusted);
 
