@@ -84,6 +84,7 @@ export class WebRequestBlocker {
     this.customIndex = new RuleIndex([{ tag: 'custom', order: 0, rules: customRules ?? [] }]);
     const enabled = new Set(categories.filter((c) => this.counts[c] !== undefined));
     if (customRules?.length) enabled.add('custom');
+    if (!choices.global.protection) enabled.clear();
     const exempt = new Map();
     const categoryExemptions = {};
     for (const tag of [...STATIC_CATEGORIES, 'custom']) {
