@@ -20,8 +20,12 @@ void register_core_messages(protocol::Router& router, Services& /*services*/) {
               }});
   router.add({"ping", "liveness check; echoes `data` if given",
               [](const protocol::Json& req, protocol::RequestContext& /*ctx*/) {
-                protocol::Json result{{"pong", true}};
-                if (const auto it = req.find("data"); it != req.end()) result["data"] = *it;
+                // Built member by member: an initializer list builds a temporary
+                // [key, value] array per member first.
+                protocol::Json result(protocol::Json::value_t::object);
+                auto& members = result.get_ref<protocol::Json::object_t&>();
+                members.emplace("pong", true);
+                if (const auto it = req.find("data"); it != req.end()) members.emplace("data", *it);
                 return result;
               }});
 }

@@ -11,24 +11,30 @@
 namespace optguard::protocol {
 
 void JsonWriter::string(std::string_view text) {
-  if (simdjson::validate_utf8(text.data(), text.size())) {
-    valid_string(text);
-    return;
-  }
-  // Rare (a handler let bad bytes through): nlohmann's own replacement, exactly.
-  out_.append(nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
-void JsonWriter::valid_string(std::string_view text) {
+  const std::size_t start = out_.size();
   out_.push_back('"');
   const char* p = text.data();
   const char* const end = p + text.size();
+  bool checked = false;  // [p, end) is known to be valid UTF-8
   while (p < end) {
-    // The run of bytes that need no escape goes out in one append.
+    // The run of bytes that need no escape goes out in one append; the first pass also
+    // stops at the first byte that is not ASCII.
     const char* run = p;
-    p = scan::to_escape(p, end);
+    p = checked ? scan::to_escape(p, end) : scan::to_special<true, true>(p, end);
     out_.append(run, static_cast<std::size_t>(p - run));
     if (p == end) break;
+    if (static_cast<unsigned char>(*p) >= 0x80) {
+      // Only ASCII before p, so a character starts here: check the rest once.
+      if (!simdjson::validate_utf8(p, static_cast<std::size_t>(end - p))) {
+        // Rare (a handler let bad bytes through): nlohmann's own replacement, exactly.
+        out_.resize(start);
+        out_.append(
+            nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        return;
+      }
+      checked = true;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(*p++);
     switch (c) {
       case '"':

@@ -24,8 +24,6 @@ class JsonWriter {
   void json(const nlohmann::json& value);
 
  private:
-  // `text` is known to be valid UTF-8.
-  void valid_string(std::string_view text);
   std::string& out_;
 };
 

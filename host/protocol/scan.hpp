@@ -18,9 +18,9 @@ constexpr std::uint64_t has_byte(std::uint64_t w, unsigned char c) {
   return (x - kOnes) & ~x & kHighs;
 }
 
-// The first byte in [p, end) that is '"' or '\\' (and, with kControls, a control byte below
-// 0x20: what a JSON string must escape), or end.
-template <bool kControls>
+// The first byte in [p, end) that is '"' or '\\' (with kControls also a control byte below
+// 0x20: what a JSON string must escape; with kHigh also a byte from 0x80: not ASCII), or end.
+template <bool kControls, bool kHigh = false>
 inline const char* to_special(const char* p, const char* end) {
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"');
@@ -32,6 +32,7 @@ inline const char* to_special(const char* p, const char* end) {
     if constexpr (kControls) {
       hits = _mm_or_si128(hits, _mm_cmpeq_epi8(_mm_min_epu8(v, max_control), v));  // v <= 0x1F
     }
+    if constexpr (kHigh) hits = _mm_or_si128(hits, v);  // the mask takes each byte's top bit
     const int mask = _mm_movemask_epi8(hits);
     if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
     p += 16;
@@ -42,12 +43,13 @@ inline const char* to_special(const char* p, const char* end) {
     std::memcpy(&w, p, 8);
     std::uint64_t hits = has_byte(w, '"') | has_byte(w, '\\');
     if constexpr (kControls) hits |= (w - kOnes * 0x20) & ~w & kHighs;
+    if constexpr (kHigh) hits |= w & kHighs;
     if (hits != 0) break;
     p += 8;
   }
   while (p < end) {
     const auto c = static_cast<unsigned char>(*p);
-    if (c == '"' || c == '\\' || (kControls && c < 0x20)) break;
+    if (c == '"' || c == '\\' || (kControls && c < 0x20) || (kHigh && c >= 0x80)) break;
     ++p;
   }
   return p;

@@ -215,6 +215,10 @@ TEST_CASE("JsonWriter: the text of nlohmann's dump for every kind of value", "[p
       Json::object(),
       Json{{"b", 1}, {"a", {1, 2.5, "x"}}, {"\xff", "key with a bad byte"}},
       Json::binary({1, 2, 3}),
+      // Past the 16-byte scans: a valid character, then a bad byte, far into the text.
+      std::string(37, 'a') + "\xc3\xa9" + std::string(40, 'b') + "\n\xf0\x9f\x98\x80",
+      std::string(37, 'a') + "\xc3\xa9" + std::string(40, 'b') + "\xff" + std::string(20, 'c'),
+      std::string(21, 'a') + "\x1f\"" + std::string(9, 'b') + "\xe2\x82",
   };
   for (const double d : {0.0,
                          -0.0,
