@@ -296,6 +296,40 @@ forEachBrowser((name) => {
     assert.deepEqual(recs.map((r) => r.new ?? r.value), [false, true], JSON.stringify(recs));
   });
 
+  test('trusting a site in the popup (protection off there) lets everything through on it, and only there', async (t) => {
+    if (needsRules(ctx)) return t.skip(needsRules(ctx));
+    const { server, browser, ext } = ctx;
+    const toggle = async (expect) => {
+      const page = await browser.newPage();
+      await page.goto(server.url(SITE, '/'));
+      const popup = await ext.openPopup(await ext.tabId(server.origin(SITE)));
+      assert.equal(await clickSwitch(popup, 'sw-site-protection'), expect);
+      await popup.close();
+      await page.close();
+    };
+    await toggle(false);
+    const trackers = [TRACKERS.advertising, TRACKERS.tracking];
+    try {
+      const { tok, page } = await loadRequests(ctx, [...trackers, HARMLESS]);
+      // Beacons and pings too: the trust covers every list rule on the site.
+      await waitAllowed(ctx, tok, [...trackers, HARMLESS], false, true);
+      // The signals are not part of the trust: still sent on the trusted site.
+      const img = ctx.server.withToken(tok).find((r) => r.host === TRACKERS.tracking && r.path.startsWith(`/r/${tok}/${KINDS.img}`));
+      assert.equal(img?.headers['sec-gpc'], '1', 'Sec-GPC still sent on a trusted site');
+      await page.close();
+      const other = await loadRequests(ctx, [...trackers, HARMLESS], { site: OTHER_SITE });
+      await waitAllowed(ctx, other.tok, [HARMLESS], false);
+      for (const h of trackers) assert.equal(arrived(ctx, other.tok, h).size, 0, `${h} still blocked on ${OTHER_SITE}`);
+      await other.page.close();
+    } finally {
+      await toggle(true);
+    }
+    const again = await loadRequests(ctx, [TRACKERS.tracking, HARMLESS]);
+    await waitAllowed(ctx, again.tok, [HARMLESS], false);
+    assert.equal(arrived(ctx, again.tok, TRACKERS.tracking).size, 0, 'blocked again once protection is back on');
+    await again.page.close();
+  });
+
   test('a custom filter added in the options page takes effect without a restart', async () => {
     const { server, ext } = ctx;
     // Before: the harmless host loads.
