@@ -17,6 +17,25 @@ constexpr std::size_t kTailRoom = kParsePadding;
 // Pending output past this is written even mid-batch (bounded memory).
 constexpr std::size_t kFlushAt = 1024 * 1024;
 
+// Frees a tree bottom-up. nlohmann's destructor first moves the children of every array
+// and object into a heap-allocated stack (to survive any depth); ours is bounded by
+// Limits::max_depth, so plain recursion does, without that allocation per container.
+void release(Json& value) {
+  if (value.is_object()) {
+    auto& members = value.get_ref<Json::object_t&>();
+    for (auto& [key, member] : members) {
+      if (member.is_structured()) release(member);
+    }
+    members.clear();
+  } else if (value.is_array()) {
+    auto& items = value.get_ref<Json::array_t&>();
+    for (auto& item : items) {
+      if (item.is_structured()) release(item);
+    }
+    items.clear();
+  }
+}
+
 std::uint32_t length_at(const char* p) {
   std::uint32_t length = 0;
   std::memcpy(&length, p, sizeof length);  // native byte order, as the browsers send
@@ -39,8 +58,9 @@ void Session::answer(std::string_view body, std::string& out) {
   // The one path of every request: parse once, route, write the reply text.
   const std::size_t start = out.size();
   Router::Reply reply;
+  Json request;
   try {
-    const Json request = parser_.parse_padded(body);
+    request = parser_.parse_padded(body);
     RequestContext ctx{caller_, this};
     reply = router_.handle(request, ctx);
   } catch (const Error& e) {
@@ -51,6 +71,8 @@ void Session::answer(std::string_view body, std::string& out) {
     write_ok(out, reply.id, reply.result);
   else
     write_error(out, reply.id, reply.code, reply.message);
+  release(request);
+  release(reply.result);
   const std::size_t size = out.size() - start;
   if (size > limits_.max_reply_bytes) {
     log::warn("a reply of " + std::to_string(size) + " bytes was not sent (cap " +
