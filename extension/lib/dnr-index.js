@@ -82,10 +82,13 @@ function parents(host) {
   }
 }
 
+// A key holds one entry, or an array of them once shared: most of the ≈95,000 domains of the
+// merged `||host^` rules have one rule, and an array each made the build GC-bound.
 function push(map, key, entry) {
-  const list = map.get(key);
-  if (list) list.push(entry);
-  else map.set(key, [entry]);
+  const cur = map.get(key);
+  if (cur === undefined) map.set(key, entry);
+  else if (Array.isArray(cur)) cur.push(entry);
+  else map.set(key, [cur, entry]);
 }
 
 /**
@@ -137,7 +140,9 @@ export class RuleIndex {
     for (const e of entries) {
       const c = e.rule.condition ?? {};
       if (c.requestDomains?.length) {
-        for (const d of new Set(c.requestDomains.map((x) => x.toLowerCase()))) push(this.byDomain, d, e);
+        // DNR requires lower-case domains (browsers reject others); a repeated one would
+        // only be tested twice.
+        for (const d of c.requestDomains) push(this.byDomain, d, e);
         continue;
       }
       const host = anchoredHost(c.urlFilter);
@@ -159,7 +164,7 @@ export class RuleIndex {
   /** How the rules were filed (for diagnostics and tests). */
   stats() {
     let largest = 0;
-    for (const l of this.byToken.values()) largest = Math.max(largest, l.length);
+    for (const l of this.byToken.values()) largest = Math.max(largest, Array.isArray(l) ? l.length : 1);
     return {
       rules: this.size,
       domains: this.byDomain.size,
@@ -177,13 +182,14 @@ export class RuleIndex {
 
   /** The winning entry among the candidate rules of a prepared request (or null). */
   best(req, accept, best = null) {
+    const one = (e) => {
+      if (best && compareEntries(e, best) >= 0) return; // cannot win: skip the test
+      if (accept(e) && RuleIndex.#test(e, req)) best = e;
+    };
     const consider = (list) => {
-      if (!list) return;
-      for (const e of list) {
-        if (best && compareEntries(e, best) >= 0) continue; // cannot win: skip the test
-        if (!accept(e) || !RuleIndex.#test(e, req)) continue;
-        best = e;
-      }
+      if (list === undefined) return;
+      if (Array.isArray(list)) for (const e of list) one(e);
+      else one(list);
     };
     for (const d of parents(req.host)) consider(this.byDomain.get(d));
     for (const t of urlTokens(req.url)) consider(this.byToken.get(t));
