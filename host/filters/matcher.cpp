@@ -35,6 +35,7 @@ enum Section : std::uint32_t {
   kAnyIds,
   kLists,
   kFingerprints,
+  kTokenChecks,
   kSectionCount
 };
 
@@ -64,6 +65,9 @@ enum FilterFlag : std::uint16_t {
   kFlagTo = 128,
   kFlagDeny = 256,
   kFlagEntity = 512,  // a domain list holds an entity (`example.*`) entry
+  // A generic pattern whose token is bounded (see token_bounded): every match of the pattern
+  // has the token at a URL token position, so it is matched there only, not over the URL.
+  kFlagAnchored = 1024,
 };
 
 struct FilterRec {
@@ -106,6 +110,18 @@ struct Cand {
 };
 static_assert(sizeof(Cand) == 8);
 static_assert(kAllTypes < (1U << 13));
+// Beside each token-index candidate (a parallel array): up to 6 more characters of the
+// pattern at fixed offsets from the token (mask bit k: compare c[k] at token position + off
+// + k, case-folded), all from the `*`-free stretch of the pattern holding the token, so
+// checked without touching the filter table or the pattern text. A prefilter like pre/post:
+// false only when the filter cannot match at that token.
+struct Chk {
+  std::int8_t off;
+  std::uint8_t mask;
+  char c[6];
+};
+static_assert(sizeof(Chk) == 8);
+
 inline std::uint16_t cand_types(const Cand& c) {
   return static_cast<std::uint16_t>(c.types_cat & 0x1FFF);
 }
@@ -268,6 +284,26 @@ TokenChoice pattern_token(std::string_view p) {
     i = j;
   }
   return best;
+}
+
+// Is the token starting at `beg` of a (non-regex) pattern bounded: does every match of the
+// pattern have, at the token's place, a URL token (a maximal run of token characters) with
+// the same first kMaxTokenChars characters? True when the pattern character before it is a
+// literal non-token character (`^` included: a separator; `*` excluded) or the pattern is
+// anchored there (`|`: the URL's start; `||`: a host label start, after `.` or `/`), and the
+// same holds after it (`|` at the end: the URL's end) or it has kMaxTokenChars characters.
+// Then matching the pattern anywhere in the URL and matching it with its token at one of the
+// URL's positions of that token are the same.
+bool token_bounded(std::string_view p, PatternKind kind, bool right_anchored, std::size_t beg) {
+  if (beg >= p.size() || kChars.token[uc(p[beg])] == 0) return false;
+  std::size_t end = beg;
+  while (end < p.size() && kChars.token[uc(p[end])] != 0) ++end;
+  const bool left =
+      beg == 0 ? (kind == PatternKind::left_anchored || kind == PatternKind::hostname_anchored)
+               : p[beg - 1] != '*';  // p[beg - 1] is not a token character
+  const bool right =
+      end - beg >= kMaxTokenChars || (end == p.size() ? right_anchored : p[end] != '*');
+  return left && right;
 }
 
 // A token of a regex that every match must contain as a whole URL token: a literal run of
@@ -458,7 +494,10 @@ bool glob_rest(std::string_view pat, std::string_view url, std::size_t pos, bool
 // `host` is `entry` or a subdomain of it.
 inline bool host_in(std::string_view host, std::string_view entry) {
   if (host.size() < entry.size()) return false;
-  if (host.compare(host.size() - entry.size(), entry.size(), entry) != 0) return false;
+  const std::size_t at = host.size() - entry.size();
+  // Most entries differ at their first character: no compare call for them.
+  if (!entry.empty() && host[at] != entry[0]) return false;
+  if (host.compare(at, entry.size(), entry) != 0) return false;
   return host.size() == entry.size() || host[host.size() - entry.size() - 1] == '.';
 }
 
@@ -570,6 +609,7 @@ struct Matcher::Impl {
   std::span<const DomainRec> domains;
   std::span<const Slot> host_slots, token_slots, doc_slots, any_slot;
   std::span<const Cand> host_ids, token_ids, doc_ids, any_ids;
+  std::span<const Chk> token_chks;  // parallel to token_ids
   Bitset host_bits, token_bits, doc_bits;
   std::span<const ListRec> lists;
   std::span<const FingerprintRec> prints;
@@ -615,6 +655,8 @@ struct Matcher::Impl {
     token_ids = section<Cand>(kTokenIds);
     doc_ids = section<Cand>(kDocIds);
     any_ids = section<Cand>(kAnyIds);
+    token_chks = section<Chk>(kTokenChecks);
+    if (token_chks.size() != token_ids.size()) throw std::runtime_error("engine image: bad index");
     const auto hb = section<std::uint64_t>(kHostBits);
     const auto tb = section<std::uint64_t>(kTokenBits);
     const auto db = section<std::uint64_t>(kDocBits);
@@ -823,8 +865,80 @@ struct Matcher::Impl {
     }
   }
 
+  // A generic pattern (kFlagAnchored) given that its token is at URL position `token_pos`:
+  // the `*`-free segment holding the token is compared there; the segments before it must
+  // fit in front of it (leftmost-first, as glob_rest), those after it follow it.
+  bool generic_matches_at(const FilterRec& f, const Request& r, std::size_t token_pos) const {
+    const std::string_view url = r.url();
+    const std::string_view pat = str(f.pat_off, f.pat_len);
+    const bool fold = (f.flags & kFlagCase) == 0;
+    const bool right = (f.flags & kFlagRight) != 0;
+    const std::size_t tb = f.token_beg;
+    const std::size_t star_before = pat.rfind('*', tb);
+    const std::size_t sb = star_before == std::string_view::npos ? 0 : star_before + 1;
+    const std::size_t star_after = pat.find('*', tb);
+    const std::size_t se = star_after == std::string_view::npos ? pat.size() : star_after;
+    if (token_pos < tb - sb) return false;
+    const std::size_t at = token_pos - (tb - sb);
+    const std::string_view seg = pat.substr(sb, se - sb);
+    if (!segment_at(seg, url, at, fold)) return false;
+    const std::size_t end = at + segment_span(seg, url, at);
+    const auto kind = static_cast<PatternKind>(f.kind);
+    if (sb == 0) {
+      if (kind == PatternKind::left_anchored && at != 0) return false;
+      if (kind == PatternKind::hostname_anchored &&
+          !(at >= r.host_begin() && at < r.host_end() &&
+            (at == r.host_begin() || url[at - 1] == '.'))) {
+        return false;
+      }
+    } else if (!prefix_fits(pat.substr(0, sb - 1), kind, r, at, fold)) {
+      return false;
+    }
+    if (se == pat.size()) return !right || end == url.size();
+    return glob_rest(pat.substr(se + 1), url, end, right, fold);
+  }
+
+  // Do the segments of `prefix` (a pattern's start, `*`-separated, anchored as `kind`) match
+  // the URL in order, ending at or before `limit`?
+  static bool prefix_fits(std::string_view prefix, PatternKind kind, const Request& r,
+                          std::size_t limit, bool fold) {
+    const std::string_view url = r.url();
+    std::string_view rest = prefix;
+    std::size_t pos = 0;
+    if (kind == PatternKind::left_anchored || kind == PatternKind::hostname_anchored) {
+      // The first segment is anchored (as in pattern_matches); the rest are searched.
+      const std::size_t star = rest.find('*');
+      const std::string_view seg = rest.substr(0, star);
+      std::size_t p = 0;
+      if (kind == PatternKind::left_anchored) {
+        if (!segment_at(seg, url, 0, fold)) return false;
+      } else {
+        for (p = r.host_begin(); p < r.host_end(); ++p) {
+          if (p != r.host_begin() && url[p - 1] != '.') continue;
+          if (segment_at(seg, url, p, fold)) break;
+        }
+        if (p >= r.host_end()) return false;
+      }
+      pos = p + segment_span(seg, url, p);
+      if (pos > limit) return false;
+      if (star == std::string_view::npos) return true;
+      rest.remove_prefix(star + 1);
+    }
+    while (true) {
+      const std::size_t star = rest.find('*');
+      const std::string_view seg = rest.substr(0, star);
+      const std::size_t found = segment_find(seg, url, pos, fold);
+      if (found == std::string_view::npos) return false;
+      pos = found + segment_span(seg, url, found);
+      if (pos > limit) return false;
+      if (star == std::string_view::npos) return true;
+      rest.remove_prefix(star + 1);
+    }
+  }
+
   // The pattern given that token `token_pos` of the URL is the filter's token.
   bool pattern_matches_at(const FilterRec& f, const Request& r, std::size_t token_pos) const {
+    if (f.flags & kFlagAnchored) return generic_matches_at(f, r, token_pos);
     if (f.flags & kFlagGeneric || f.kind == static_cast<std::uint8_t>(PatternKind::regex) ||
         f.token_beg == kNoToken) {
       return pattern_matches(f, r);
@@ -884,18 +998,29 @@ namespace {
 struct Hit {
   const Slot* slot;
   const Cand* ids;
+  const Chk* chks;      // token index only
   std::size_t pos;      // token position, or kNoPos
   std::size_t pos_end;  // end of that URL token
 };
 
 // The checks a candidate carries (see Cand): false only when the filter cannot match.
-inline bool cand_may_match(const Cand& c, const Request& r, std::size_t pos, std::size_t pos_end) {
+inline bool cand_may_match(const Cand& c, const Chk* chk, const Request& r, std::size_t pos,
+                           std::size_t pos_end) {
   if ((cand_types(c) & r.type()) == 0) return false;
   if (pos == static_cast<std::size_t>(-1)) return true;
   const std::string_view url = r.url();
   if (c.pre != 0 && (pos == 0 || static_cast<std::uint8_t>(url[pos - 1]) != c.pre)) return false;
   if (c.post != 0 && (pos_end >= url.size() || static_cast<std::uint8_t>(url[pos_end]) != c.post))
     return false;
+  if (chk != nullptr && chk->mask != 0) {
+    const auto base = static_cast<std::ptrdiff_t>(pos) + chk->off;
+    for (int k = 0; k < 6; ++k) {
+      if (((chk->mask >> k) & 1) == 0) continue;
+      const std::ptrdiff_t at = base + k;
+      if (at < 0 || static_cast<std::size_t>(at) >= url.size()) return false;
+      if (kChars.fold[uc(url[static_cast<std::size_t>(at)])] != chk->c[k]) return false;
+    }
+  }
   return true;
 }
 }  // namespace
@@ -910,10 +1035,10 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
   std::uint32_t block = kNoFilter;
 
   // Returns true when an important block decided.
-  const auto scan_blocks = [&](const Slot* s, const Cand* ids, std::size_t pos,
+  const auto scan_blocks = [&](const Slot* s, const Cand* ids, const Chk* chks, std::size_t pos,
                                std::size_t pos_end) -> bool {
     if (nhits < kMaxHits) {
-      hits[nhits++] = Hit{s, ids, pos, pos_end};
+      hits[nhits++] = Hit{s, ids, chks, pos, pos_end};
     } else {
       overflow = true;
     }
@@ -921,7 +1046,8 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
     for (std::uint32_t i = 0; i < end; ++i) {
       const Cand& c = ids[s->begin + i];
       if ((category_bit(static_cast<Category>(cand_category(c))) & enabled) == 0) continue;
-      if (!cand_may_match(c, r, pos, pos_end)) continue;
+      if (!cand_may_match(c, chks == nullptr ? nullptr : &chks[s->begin + i], r, pos, pos_end))
+        continue;
       const std::uint32_t id = c.id;
       if (!m.filter_matches(id, r, pos)) continue;
       if (i < s->n_important) {
@@ -947,7 +1073,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
           const std::uint32_t key = host_key(h);
           if (bit_test(m.host_bits, key)) {
             if (const Slot* s = slot_find(m.host_slots, key)) {
-              if (fn(s, m.host_ids.data(), kNoPos, kNoPos)) return true;
+              if (fn(s, m.host_ids.data(), nullptr, kNoPos, kNoPos)) return true;
             }
           }
         }
@@ -977,7 +1103,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
         const std::uint32_t key = token_key(th);
         if (bit_test(m.token_bits, key)) {
           if (const Slot* s = slot_find(m.token_slots, key)) {
-            if (fn(s, m.token_ids.data(), start, i)) return true;
+            if (fn(s, m.token_ids.data(), m.token_chks.data(), start, i)) return true;
           }
         }
       }
@@ -993,7 +1119,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
           const std::uint32_t key = host_key(h);
           if (bit_test(m.doc_bits, key)) {
             if (const Slot* s = slot_find(m.doc_slots, key)) {
-              if (fn(s, m.doc_ids.data(), kNoPos, kNoPos)) return true;
+              if (fn(s, m.doc_ids.data(), nullptr, kNoPos, kNoPos)) return true;
             }
           }
         }
@@ -1001,7 +1127,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
     }
     // 4. Filters with no index key.
     if (m.any_slot[0].count != 0) {
-      if (fn(&m.any_slot[0], m.any_ids.data(), kNoPos, kNoPos)) return true;
+      if (fn(&m.any_slot[0], m.any_ids.data(), nullptr, kNoPos, kNoPos)) return true;
     }
     return false;
   };
@@ -1010,11 +1136,12 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
   if (block == kNoFilter) return {};
 
   // A block matched: does an exception override it?
-  const auto scan_allows = [&](const Slot* s, const Cand* ids, std::size_t pos,
+  const auto scan_allows = [&](const Slot* s, const Cand* ids, const Chk* chks, std::size_t pos,
                                std::size_t pos_end) -> bool {
     for (std::uint32_t i = s->n_important + s->n_block; i < s->count; ++i) {
       const Cand& c = ids[s->begin + i];
-      if (!cand_may_match(c, r, pos, pos_end)) continue;
+      if (!cand_may_match(c, chks == nullptr ? nullptr : &chks[s->begin + i], r, pos, pos_end))
+        continue;
       const std::uint32_t id = c.id;
       if (m.filter_matches(id, r, pos)) {
         block = id;
@@ -1027,7 +1154,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
     if (visit(scan_allows)) return {Decision::allow, block};
   } else {
     for (std::size_t i = 0; i < nhits; ++i) {
-      if (scan_allows(hits[i].slot, hits[i].ids, hits[i].pos, hits[i].pos_end)) {
+      if (scan_allows(hits[i].slot, hits[i].ids, hits[i].chks, hits[i].pos, hits[i].pos_end)) {
         return {Decision::allow, block};
       }
     }
@@ -1152,12 +1279,53 @@ class StringPool {
 struct TableBuild {
   std::vector<Slot> slots;
   std::vector<Cand> ids;
+  std::vector<Chk> chks;  // token index only
   std::vector<std::uint64_t> bits;
 };
 
+// What a token-index candidate carries besides its id (see Cand and Chk).
+struct CandChecks {
+  std::uint8_t pre = 0, post = 0;
+  Chk chk{0, 0, {}};
+};
+
+// The checks of a pattern matched at its token (a literal pattern, or a generic one with
+// kFlagAnchored): characters at fixed offsets from the token within its `*`-free stretch.
+CandChecks cand_checks(std::string_view pat, std::size_t tb) {
+  CandChecks out;
+  std::size_t te = tb;
+  while (te < pat.size() && kChars.token[uc(pat[te])] != 0) ++te;
+  const std::size_t star_before = pat.rfind('*', tb);
+  const std::size_t sb = star_before == std::string_view::npos ? 0 : star_before + 1;
+  const std::size_t star_after = pat.find('*', te);
+  const std::size_t se = star_after == std::string_view::npos ? pat.size() : star_after;
+  if (tb > sb && pat[tb - 1] != '^') out.pre = uc(pat[tb - 1]);
+  if (te < se && pat[te] != '^') out.post = uc(pat[te]);
+  // Six characters after `post`, or (when that holds fewer literals) six before `pre`.
+  const auto literals = [&](std::size_t from, std::size_t to) {
+    int n = 0;
+    for (std::size_t j = from; j < to; ++j) n += pat[j] != '^' ? 1 : 0;
+    return n;
+  };
+  const std::size_t a_from = std::min(te + 1, se), a_to = std::min(se, te + 7);
+  const std::size_t b_to = tb > sb ? tb - 1 : sb;
+  const std::size_t b_from = std::max(sb, b_to >= 6 ? b_to - 6 : 0);
+  const bool after = literals(a_from, a_to) >= literals(b_from, b_to);
+  const std::size_t from = after ? a_from : b_from, to = after ? a_to : b_to;
+  const auto off = static_cast<std::ptrdiff_t>(from) - static_cast<std::ptrdiff_t>(tb);
+  if (from >= to || off < -128 || off > 127) return out;
+  out.chk.off = static_cast<std::int8_t>(off);
+  for (std::size_t j = from; j < to; ++j) {
+    if (pat[j] == '^') continue;
+    out.chk.mask = static_cast<std::uint8_t>(out.chk.mask | (1U << (j - from)));
+    out.chk.c[j - from] = kChars.fold[uc(pat[j])];
+  }
+  return out;
+}
+
 TableBuild build_table(std::unordered_map<std::uint32_t, std::vector<std::uint32_t>>& buckets,
-                       const std::vector<FilterRec>& recs,
-                       const std::vector<std::array<std::uint8_t, 2>>& prepost, bool token_index) {
+                       const std::vector<FilterRec>& recs, const std::vector<CandChecks>& checks,
+                       bool token_index) {
   TableBuild t;
   std::size_t cap = 16;
   while (cap * 3 < buckets.size() * 4 + 4) cap <<= 1;  // load factor <= 0.75
@@ -1191,8 +1359,9 @@ TableBuild build_table(std::unordered_map<std::uint32_t, std::vector<std::uint32
       const FilterRec& f = recs[id];
       Cand c{id, static_cast<std::uint16_t>((f.types & 0x1FFF) | (f.category << 13)), 0, 0};
       if (token_index) {
-        c.pre = prepost[id][0];
-        c.post = prepost[id][1];
+        c.pre = checks[id].pre;
+        c.post = checks[id].post;
+        t.chks.push_back(checks[id].chk);
       }
       t.ids.push_back(c);
     }
@@ -1275,7 +1444,7 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
   std::vector<FilterRec> recs;
   std::vector<DomainRec> doms;
   std::vector<Pending*> kept;
-  std::vector<std::array<std::uint8_t, 2>> prepost;  // per filter: see Cand
+  std::vector<CandChecks> checks;  // per filter: see Cand and Chk
   recs.reserve(pending.size());
   std::uint32_t regex_count = 0;
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> host_b, token_b, doc_b;
@@ -1354,26 +1523,27 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
         }
       }
     }
-    r.flags = flags;
-    std::array<std::uint8_t, 2> pp{0, 0};
-    if (r.token_beg != kNoToken && (flags & kFlagGeneric) == 0 &&
-        f.pattern_kind != PatternKind::regex && f.pattern_kind != PatternKind::hostname_only) {
-      const std::string& pat = f.pattern;
-      std::size_t end = r.token_beg;
-      while (end < pat.size() && kChars.token[uc(pat[end])] != 0) ++end;
-      if (r.token_beg > 0) pp[0] = uc(pat[r.token_beg - 1]);
-      if (end < pat.size()) pp[1] = uc(pat[end]);
+    if ((flags & kFlagGeneric) && r.token_beg != kNoToken &&
+        token_bounded(f.pattern, f.pattern_kind, f.right_anchored, r.token_beg)) {
+      flags |= kFlagAnchored;
     }
-    prepost.push_back(pp);
+    r.flags = flags;
+    // Checks only for a pattern matched at its token (pattern_matches_at compares there).
+    CandChecks cc;
+    if (r.token_beg != kNoToken && ((flags & kFlagGeneric) == 0 || (flags & kFlagAnchored)) &&
+        f.pattern_kind != PatternKind::regex && f.pattern_kind != PatternKind::hostname_only) {
+      cc = cand_checks(f.pattern, r.token_beg);
+    }
+    checks.push_back(cc);
     recs.push_back(r);
   }
 
-  TableBuild host_t = build_table(host_b, recs, prepost, false);
-  TableBuild token_t = build_table(token_b, recs, prepost, true);
-  TableBuild doc_t = build_table(doc_b, recs, prepost, false);
+  TableBuild host_t = build_table(host_b, recs, checks, false);
+  TableBuild token_t = build_table(token_b, recs, checks, true);
+  TableBuild doc_t = build_table(doc_b, recs, checks, false);
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> any_b;
   if (!any_ids.empty()) any_b[1] = any_ids;
-  TableBuild any_t = build_table(any_b, recs, prepost, false);
+  TableBuild any_t = build_table(any_b, recs, checks, false);
   // The "any" bucket is stored as one slot.
   Slot any_slot{1, 0, 0, 0, 0, 0};
   for (const Slot& s : any_t.slots) {
@@ -1407,6 +1577,7 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
   w.put(kAnyIds, any_t.ids);
   w.put(kLists, list_recs);
   w.put(kFingerprints, prints);
+  w.put(kTokenChecks, token_t.chks);
   return from_image(std::make_shared<OwnedImage>(w.finish(regex_count)));
 }
 
