@@ -57,6 +57,39 @@ describe('Controller (background flows with fakes)', () => {
     assert.equal(api.scripting.scripts.size, 2);
   });
 
+  it('Firefox with webRequestBlocking: lists in the webRequest blocker, rulesets disabled, custom rules there too', async () => {
+    const api = fakeApi({ flavor: 'firefox' });
+    api.manifest.permissions = ['webRequest', 'webRequestBlocking'];
+    api.manifest.declarative_net_request.rule_resources = ['advertising', 'tracking', 'social'].map((id) => ({ id, path: `rulesets/${id}.json` }));
+    const rulesets = {
+      advertising: [{ id: 1, priority: 1, action: { type: 'block' }, condition: { urlFilter: '||ads.example^' } }],
+      tracking: [],
+      social: [],
+    };
+    api.fetch = async (url) => ({ json: async () => rulesets[url.match(/rulesets\/(\w+)\.json/)[1]] });
+    scriptedHost(api, { rules: [{ id: 1, priority: 1, action: { type: 'block' }, condition: { requestDomains: ['custom.example'] } }] });
+    const ctl = new Controller(api);
+    assert.ok(ctl.blocker, 'a blocker for Firefox when the manifest asks for webRequestBlocking');
+    await ctl.start();
+    await settle();
+    const status = api.storage.local.data.status;
+    assert.equal(status.listEngine, 'webRequest');
+    assert.deepEqual(status.rulesets, ['advertising', 'tracking', 'social']);
+    assert.deepEqual([...api.dnr.enabled], []);
+    assert.equal(status.hostRules, 1);
+    assert.ok(api.dnr.dynamic.every((r) => r.id >= 100000), 'no list or custom rule in DNR');
+    const d = (url, requestId) => ({ requestId, tabId: 1, url, type: 'image', method: 'GET', originUrl: 'https://news.example/', documentUrl: 'https://news.example/' });
+    assert.deepEqual(ctl.blocker.handle(d('https://ads.example/a', 'r1')), { cancel: true });
+    assert.deepEqual(ctl.blocker.handle(d('https://x.custom.example/a', 'r2')), { cancel: true });
+    assert.deepEqual(ctl.blocker.handle(d('https://fine.example/a', 'r3')), {});
+    assert.equal(ctl.activity.blockedCategory.get('r1'), 'advertising');
+    assert.equal(ctl.activity.blockedCategory.get('r2'), 'custom');
+    // Chromium never gets one (its MV3 extensions may not block in webRequest).
+    const chromium = fakeApi();
+    chromium.manifest.permissions = ['webRequest', 'webRequestBlocking'];
+    assert.equal(new Controller(chromium).blocker, null);
+  });
+
   it('without a host: choices apply locally at once, are queued, and replay in order when it comes', async () => {
     const api = fakeApi();
     api.native.failNext = 'Specified native messaging host not found.';

@@ -126,6 +126,21 @@ describe('Activity: what was blocked, exactly', () => {
     assert.deepEqual(t.categories.tracking.hosts, { 'px.tracker.example': 1 });
   });
 
+  it('Firefox webRequest blocker: the category it noted counts without the host; other aborts go to classify', async () => {
+    const { activity, counts, classified, clock } = setup({ flavor: 'firefox', connected: false });
+    await activity.onRequest(page(2, 'https://news.example/'));
+    activity.blockedBy('a', 'advertising');
+    await activity.onError(blocked(2, 'https://ads.example/p.gif', 'NS_ERROR_ABORT', 'a'));
+    await activity.onError(blocked(2, 'https://news.example/aborted-load', 'NS_ERROR_ABORT', 'b'));
+    await clock.advance(50);
+    const t = await counts.get(2);
+    assert.equal(t.total, 1);
+    assert.deepEqual(t.categories.advertising.hosts, { 'ads.example': 1 });
+    assert.equal(classified.length, 0, 'the host is away');
+    assert.equal(activity.unclassified.length, 1, 'only the unexplained abort waits');
+    assert.equal(activity.blockedCategory.size, 0, 'the note is used once');
+  });
+
   it('keeps blocked requests while the host is away and classifies them when it returns', async () => {
     const { activity, counts, clock, state } = setup({ flavor: 'firefox', connected: false });
     await activity.onRequest(page(4, 'https://news.example/'));

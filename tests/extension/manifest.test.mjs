@@ -30,7 +30,7 @@ describe('manifest.json', () => {
   });
 
   it('asks for the permissions it uses', () => {
-    for (const p of ['nativeMessaging', 'declarativeNetRequest', 'declarativeNetRequestFeedback', 'privacy', 'storage', 'tabs', 'alarms', 'webRequest', 'scripting']) {
+    for (const p of ['nativeMessaging', 'declarativeNetRequest', 'declarativeNetRequestFeedback', 'privacy', 'storage', 'tabs', 'alarms', 'webRequest', 'webRequestBlocking', 'scripting']) {
       assert.ok(manifest.permissions.includes(p), p);
     }
     assert.deepEqual(manifest.host_permissions, ['<all_urls>']);
