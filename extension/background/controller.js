@@ -144,6 +144,7 @@ export class Controller {
       ownRules: report.own,
       listEngine: report.listEngine ?? 'declarativeNetRequest',
       listIndexMs: report.listIndexMs ?? null,
+      listLoadMs: report.listLoadMs ?? null,
       twinRules: report.twins ?? 0,
       copyRules: report.copies ?? 0,
       rulesetsReplaced: report.rulesetsReplaced ?? [],

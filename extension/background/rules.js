@@ -332,6 +332,7 @@ export class RuleManager {
     report.host = b.custom;
     report.installedHostRules = customRules;
     report.listIndexMs = this.blocker.buildMs;
+    report.listLoadMs = this.blocker.loadMs;
     report.twins = 0;
     report.copies = 0;
     report.rulesetsReplaced = [];
