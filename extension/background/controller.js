@@ -3,7 +3,8 @@
 // adopt state, load rules, flush evidence). main.js builds it with the real browser facade;
 // unit tests build it with fakes.
 import { effective, SITE_CATEGORIES } from '../lib/choices.js';
-import { hostOf, siteOf } from '../lib/site.js';
+import { PublicSuffixList } from '../lib/public-suffix.js';
+import { hostOf, siteOf, usePublicSuffixList } from '../lib/site.js';
 import { Activity } from './activity.js';
 import { TabCounts } from './counts.js';
 import { Evidence } from './evidence.js';
@@ -17,6 +18,8 @@ import { State } from './state.js';
 import { WebRequestBlocker } from './web-request-blocker.js';
 
 export const EVIDENCE_ALARM = 'optguard-evidence';
+/** Written beside the rulesets by `optguard compile-dnr` (the system's list, as libpsl's). */
+export const PUBLIC_SUFFIX_FILE = 'rulesets/public_suffix_list.dat';
 /** Errors after which a queued choice can never succeed: drop it rather than block the queue. */
 const PERMANENT = new Set(['bad_params', 'unknown_type', 'bad_request']);
 
@@ -38,7 +41,13 @@ export class Controller {
     });
     const declared = (api.manifest?.declarative_net_request?.rule_resources ?? []).map((r) => r.id);
     const paths = Object.fromEntries((api.manifest?.declarative_net_request?.rule_resources ?? []).map((r) => [r.id, r.path]));
-    const loadRuleset = async (id) => (await api.fetch(api.runtime.getURL(paths[id]))).json();
+    // Sites are judged by the public suffix list before any rule, switch or count uses them:
+    // start() and every ruleset load (the Firefox blocker's index) wait for it.
+    this.publicSuffixes = this.loadPublicSuffixes();
+    const loadRuleset = async (id) => {
+      await this.publicSuffixes;
+      return (await api.fetch(api.runtime.getURL(paths[id]))).json();
+    };
     // Firefox: list rules enforced by a blocking webRequest listener over an index (its DNR
     // has no index: web-request-blocker.js). Needs the webRequestBlocking permission, which
     // Chromium does not give an MV3 extension (it keeps the static rulesets).
@@ -98,10 +107,29 @@ export class Controller {
   /** Every wake: restore state, make sure the browser enforces it, connect to the host. */
   async start() {
     await this.state.load();
+    await this.publicSuffixes;
+    await this.state.setStatus({ publicSuffixList: this.publicSuffixStatus });
     await this.applyLocal('start');
     this.host.ensure();
     // Browsers may drop alarms on restart: re-create the list-update alarm from the schedule.
     this.lists.info().then((i) => this.lists.syncAlarm(i.schedule)).catch(() => {});
+  }
+
+  /** The public suffix list into lib/site.js; without it sites are approximated (status says so). */
+  async loadPublicSuffixes() {
+    try {
+      const res = await this.api.fetch(this.api.runtime.getURL(PUBLIC_SUFFIX_FILE));
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const psl = new PublicSuffixList(await res.text());
+      if (psl.size === 0) throw new Error('no rules in it');
+      usePublicSuffixList(psl);
+      this.publicSuffixStatus = { rules: psl.size };
+    } catch (e) {
+      usePublicSuffixList(null);
+      this.publicSuffixStatus = {
+        error: `${PUBLIC_SUFFIX_FILE}: ${e?.message ?? e}; sites are approximated (run optguard compile-dnr)`,
+      };
+    }
   }
 
   // ---- local enforcement -------------------------------------------------------------

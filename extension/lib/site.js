@@ -1,8 +1,16 @@
-// Host names, sites and days. The host stores sites by eTLD+1 using the public suffix list
-// (libpsl); the extension only needs a close local approximation so a choice works at once,
-// before the host's normalised state comes back.
+// Host names, sites and days. A site is a registrable domain (eTLD+1) by the public suffix list,
+// as the host stores it (libpsl): the extension loads the same list at start
+// (usePublicSuffixList). Only while that file is missing (an extension folder built without
+// `optguard compile-dnr`) does it fall back to the rough rule below, and says so in its status.
 
-// Second-level labels used under two-letter country codes (example.co.uk, example.com.au).
+let list = null;
+
+/** Judge sites by this PublicSuffixList (lib/public-suffix.js) from now on; null: the fallback. */
+export function usePublicSuffixList(psl) {
+  list = psl;
+}
+
+// Fallback only: second-level labels used under two-letter country codes (example.co.uk).
 const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'ac', 'edu', 'ne', 'or', 'go', 'gob', 'nic']);
 
 /** Lower-case host name of a URL, or "" for URLs without one (about:blank, data:). */
@@ -18,10 +26,11 @@ function isIp(host) {
   return /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.includes(':') || host.startsWith('[');
 }
 
-/** Approximate registrable domain ("site") of a host name. */
+/** Registrable domain ("site") of a host name. */
 export function siteOf(host) {
   if (!host) return '';
   if (isIp(host)) return host;
+  if (list) return list.registrableDomain(host);
   const labels = host.split('.');
   if (labels.length <= 2) return host;
   const tld = labels[labels.length - 1];

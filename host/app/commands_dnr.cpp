@@ -1,10 +1,15 @@
 // compile-dnr, and `filters add|remove|list` for the custom filters.
+#include <libpsl.h>
+
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
+#include <vector>
 
 #include "app/commands.hpp"
 #include "app/dnr_lists.hpp"
@@ -31,6 +36,21 @@ void print_counts(std::ostream& out, const char* label, const nlohmann::json& co
   for (const auto& [n, why] : sorted) out << "    " << n << "  " << why << '\n';
 }
 
+// The public suffix list as text for the extension (lib/public-suffix.js), so it judges sites as
+// the host does: the published file beside the compiled one libpsl reads (Debian's
+// `publicsuffix` ships both), else Debian's usual place.
+std::optional<std::filesystem::path> public_suffix_source() {
+  std::vector<std::filesystem::path> candidates;
+  if (const char* dist = psl_dist_filename(); dist != nullptr && *dist != '\0')
+    candidates.push_back(std::filesystem::path(dist).replace_extension(".dat"));
+  candidates.emplace_back("/usr/share/publicsuffix/public_suffix_list.dat");
+  for (const auto& c : candidates) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(c, ec)) return c;
+  }
+  return std::nullopt;
+}
+
 int compile_dnr(Services& services, const std::string& out_dir, bool json) {
   const auto lists = dnr_lists(services);
   const auto compiled = dnr::compile_rulesets(lists);
@@ -41,7 +61,19 @@ int compile_dnr(Services& services, const std::string& out_dir, bool json) {
   }
   filters::write_file_atomically(std::filesystem::path(out_dir) / "report.json",
                                  compiled.report.dump() + "\n", 0644);
-  const auto summary = dnr::report_summary(compiled.report);
+  const auto psl_source = public_suffix_source();
+  if (psl_source) {
+    auto text = filters::read_file_if_exists(psl_source->string());
+    if (!text) throw Error(ErrorCode::io_error, "cannot read " + psl_source->string());
+    filters::write_file_atomically(std::filesystem::path(out_dir) / "public_suffix_list.dat", *text,
+                                   0644);
+  } else {
+    std::cerr << "compile-dnr: no public suffix list text found (Debian package publicsuffix); "
+                 "the extension will approximate sites\n";
+  }
+  auto summary = dnr::report_summary(compiled.report);
+  summary["public_suffix_list"] =
+      psl_source ? nlohmann::json(psl_source->string()) : nlohmann::json(nullptr);
   if (json) {
     std::cout << summary.dump(2) << '\n';
     return 0;
@@ -59,7 +91,9 @@ int compile_dnr(Services& services, const std::string& out_dir, bool json) {
   const auto& t = summary["totals"];
   std::cout << "total: " << t["rules"] << " of " << t["max_rules"] << " static rules, "
             << t["regex_rules"] << " of " << t["max_regex_rules"] << " regex rules; wrote "
-            << out_dir << "/{advertising,tracking,social,report}.json\n";
+            << out_dir << "/{advertising,tracking,social,report}.json"
+            << (psl_source ? " and public_suffix_list.dat (from " + psl_source->string() + ")" : "")
+            << '\n';
   return 0;
 }
 
@@ -91,7 +125,8 @@ void register_dnr_commands(CLI::App& app, Services& services) {
                        [&services, out, json] { return compile_dnr(services, *out, *json); });
   compile
       ->add_option("--out", *out,
-                   "Folder to write advertising.json, tracking.json, social.json, report.json")
+                   "Folder to write advertising.json, tracking.json, social.json, report.json "
+                   "and public_suffix_list.dat")
       ->required();
   compile->add_flag("--json", *json, "Print the summary as JSON");
 

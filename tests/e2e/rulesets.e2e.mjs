@@ -99,4 +99,11 @@ forEachBrowser((name) => {
     for (const id of RULESET_IDS) assert.ok(inFiles[id] > 0, `${id} ruleset is not empty`);
     t.diagnostic(`${name} accepted ${JSON.stringify(accepted)}`);
   });
+
+  test('the extension judges sites by the public suffix list compile-dnr put beside the rulesets', async (t) => {
+    if (needsRules(ctx)) return t.skip(needsRules(ctx));
+    const status = await ctx.ext.status();
+    assert.ok(!status.publicSuffixList?.error, `list loaded: ${JSON.stringify(status.publicSuffixList)}`);
+    assert.ok(status.publicSuffixList?.rules > 9000, `${status.publicSuffixList?.rules} rules`);
+  });
 });
