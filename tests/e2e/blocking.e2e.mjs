@@ -94,6 +94,19 @@ async function countsAtLeast(ctx, tabId, n) {
   return last;
 }
 
+/** Opens the popup on a tab of SITE, checks a per-site switch is usable, clicks it to `expect`. */
+async function clickSiteSwitch(ctx, id, expect, shot = null) {
+  const { server, browser, ext } = ctx;
+  const page = await browser.newPage();
+  await page.goto(server.url(SITE, '/'));
+  const popup = await ext.openPopup(await ext.tabId(server.origin(SITE)));
+  assert.equal(await popup.$eval(`#${id}`, (e) => e.disabled), false, 'the switch can be used');
+  assert.equal(await clickSwitch(popup, id), expect);
+  if (shot) await screenshot(popup, shot);
+  await popup.close();
+  await page.close();
+}
+
 forEachBrowser((name) => {
   const ctx = useSession(name);
 
@@ -245,17 +258,9 @@ forEachBrowser((name) => {
 
   test('switching a category off for one site in the popup lets it through on that site only', async (t) => {
     if (needsRules(ctx)) return t.skip(needsRules(ctx));
-    const { server, browser, ext } = ctx;
-    const toggle = async (expect) => {
-      const page = await browser.newPage();
-      await page.goto(server.url(SITE, '/'));
-      const popup = await ext.openPopup(await ext.tabId(server.origin(SITE)));
-      assert.equal(await popup.$eval('#sw-site-block-advertising', (e) => e.disabled), false, 'the switch can be used');
-      assert.equal(await clickSwitch(popup, 'sw-site-block-advertising'), expect);
-      if (!expect) await screenshot(popup, `popup-${name}-site-category-off`);
-      await popup.close();
-      await page.close();
-    };
+    const { server, ext } = ctx;
+    const toggle = (expect) =>
+      clickSiteSwitch(ctx, 'sw-site-block-advertising', expect, expect ? null : `popup-${name}-site-category-off`);
     await toggle(false);
     const st = await ext.status();
     assert.equal(st.categoryExemptions?.advertising?.applied, true, JSON.stringify(st.categoryExemptions));
@@ -298,15 +303,7 @@ forEachBrowser((name) => {
 
   test('trusting a site in the popup (protection off there) lets everything through on it, and only there', async (t) => {
     if (needsRules(ctx)) return t.skip(needsRules(ctx));
-    const { server, browser, ext } = ctx;
-    const toggle = async (expect) => {
-      const page = await browser.newPage();
-      await page.goto(server.url(SITE, '/'));
-      const popup = await ext.openPopup(await ext.tabId(server.origin(SITE)));
-      assert.equal(await clickSwitch(popup, 'sw-site-protection'), expect);
-      await popup.close();
-      await page.close();
-    };
+    const toggle = (expect) => clickSiteSwitch(ctx, 'sw-site-protection', expect);
     await toggle(false);
     const trackers = [TRACKERS.advertising, TRACKERS.tracking];
     try {
