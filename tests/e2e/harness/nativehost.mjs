@@ -16,7 +16,9 @@ export const RULESET_DIR = path.join(EXTENSION_DIR, 'rulesets');
 export const RULESET_IDS = ['advertising', 'tracking', 'social'];
 
 export function optguardBin() {
-  return process.env.OPTGUARD_BIN ?? path.join(REPO, 'build/release/host/app/optguard');
+  // Absolute: the browser starts the host from its own working directory, so a relative
+  // OPTGUARD_BIN in the host manifest would name nothing there ("Native host has exited").
+  return process.env.OPTGUARD_BIN ? path.resolve(process.env.OPTGUARD_BIN) : path.join(REPO, 'build/release/host/app/optguard');
 }
 
 /** Builds the release host when it is missing (and OPTGUARD_BIN is not set). */
