@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -9,6 +10,10 @@
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace optguard::filters {
 namespace {
@@ -180,9 +185,10 @@ inline std::uint8_t uc(char c) {
   return static_cast<std::uint8_t>(c);
 }
 
-// Hash of a token: its first 7 characters (folded), as uBlock Origin keys its buckets.
-inline std::uint32_t token_key(std::uint32_t h) {
-  std::uint64_t k = h * 0x9E3779B97F4A7C15ULL;
+// Key of a token: its first 7 characters (folded), as uBlock Origin keys its buckets. `packed`
+// holds them as bytes in memory order (unused bytes zero), as the URL tokenizer loads them.
+inline std::uint32_t token_key(std::uint64_t packed) {
+  std::uint64_t k = packed * 0x9E3779B97F4A7C15ULL;
   k ^= k >> 29;
   return static_cast<std::uint32_t>(k >> 32) | 1U;
 }
@@ -244,11 +250,94 @@ int token_badness(std::string_view t) {
   return it == kBad.end() ? 0 : it->second;
 }
 
-std::uint32_t token_hash(std::string_view t) {
-  std::uint32_t h = 0;
+std::uint64_t token_hash(std::string_view t) {
+  char bytes[8] = {};
   for (std::size_t i = 0; i < t.size() && i < kMaxTokenChars; ++i)
-    h = h * 37 + kChars.token[uc(t[i])];
-  return h;
+    bytes[i] = static_cast<char>(kChars.token[uc(t[i])]);
+  std::uint64_t packed = 0;
+  std::memcpy(&packed, bytes, sizeof(packed));
+  return packed;
+}
+
+// The URL tokenizer: calls fn(start, end, key) for each token (maximal run of [0-9%A-Za-z])
+// of the URL's first kMaxTokenizedUrl characters, in order, until fn returns true. Token
+// characters are found 16 at a time (SSE2) into a bit mask, tokens taken from the mask's
+// runs, and each key computed from one 8-byte load: no branch per character.
+template <typename Fn>
+bool for_each_url_token(std::string_view url, Fn&& fn) {
+  const std::size_t n = std::min(url.size(), kMaxTokenizedUrl);
+  constexpr std::size_t kWords = kMaxTokenizedUrl / 64;
+  const std::size_t words = (n + 63) / 64;
+  // The URL, zero-padded to whole 64-byte words plus 8 bytes (zero is not a token character).
+  alignas(16) char buf[kMaxTokenizedUrl + 64 + 8];
+  std::memcpy(buf, url.data(), n);
+  std::memset(buf + n, 0, words * 64 + 8 - n);
+  std::uint64_t mask[kWords];
+  for (std::size_t w = 0; w < words; ++w) {
+    std::uint64_t m = 0;
+#if defined(__SSE2__)
+    const auto in_range = [](__m128i x, char lo, char hi) {
+      const __m128i t = _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(128 - lo)));
+      return _mm_cmplt_epi8(t, _mm_set1_epi8(static_cast<char>(-128 + (hi - lo) + 1)));
+    };
+    for (int q = 0; q < 4; ++q) {
+      const __m128i x = _mm_load_si128(reinterpret_cast<const __m128i*>(buf + w * 64 + q * 16));
+      const __m128i alpha = in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 'z');
+      const __m128i digit = in_range(x, '0', '9');
+      const __m128i pct = _mm_cmpeq_epi8(x, _mm_set1_epi8('%'));
+      const auto bits = static_cast<std::uint32_t>(
+          _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(alpha, digit), pct)));
+      m |= static_cast<std::uint64_t>(bits) << (q * 16);
+    }
+#else
+    for (std::size_t b = 0; b < 64; ++b) {
+      m |= static_cast<std::uint64_t>(kChars.token[uc(buf[w * 64 + b])] != 0) << b;
+    }
+#endif
+    mask[w] = m;
+  }
+  std::uint64_t carry = 0;  // 1 when the previous word ends inside a token
+  for (std::size_t w = 0; w < words; ++w) {
+    const std::uint64_t m = mask[w];
+    std::uint64_t starts = m & ~((m << 1) | carry);
+    carry = m >> 63;
+    while (starts != 0) {
+      const auto b = static_cast<unsigned>(__builtin_ctzll(starts));
+      starts &= starts - 1;
+      const std::size_t start = w * 64 + b;
+      // The token ends at the first non-token character after its start.
+      std::size_t end = 0;
+      std::uint64_t z = ~m & (~0ULL << b);
+      for (std::size_t v = w;;) {
+        if (z != 0) {
+          end = v * 64 + static_cast<unsigned>(__builtin_ctzll(z));
+          break;
+        }
+        if (++v == words) {
+          end = words * 64;
+          break;
+        }
+        z = ~mask[v];
+      }
+      end = std::min(end, n);
+      std::uint64_t packed = 0;
+      std::memcpy(&packed, buf + start, sizeof(packed));
+      // Keep the first min(length, 7) bytes (in memory order) and fold them: every token
+      // character is lowercase with bit 0x20 set ([0-9%] have it already).
+      const std::size_t len = std::min(end - start, kMaxTokenChars);
+      std::uint64_t keep_mask = 0;
+      if constexpr (std::endian::native == std::endian::little) {
+        keep_mask = (1ULL << (8 * len)) - 1;  // len <= 7
+      } else {
+        char keep[8] = {};
+        std::memset(keep, -1, len);
+        std::memcpy(&keep_mask, keep, sizeof(keep_mask));
+      }
+      packed = (packed | 0x2020202020202020ULL) & keep_mask;
+      if (fn(start, end, token_key(packed))) return true;
+    }
+  }
+  return false;
 }
 
 struct TokenChoice {
@@ -1080,33 +1169,50 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
       }
     }
     // 2. Token index: each token of the URL.
+    // Tokens are taken in batches: their presence bits tested without a branch, the slots of
+    // those present prefetched, looked up, their candidates prefetched, and only then the
+    // buckets scanned in URL order, so the memory reads of a batch overlap.
     if (!m.token_slots.empty()) {
-      const std::string_view url = r.url();
-      const std::size_t n = std::min(url.size(), kMaxTokenizedUrl);
-      std::size_t i = 0;
-      while (i < n) {
-        std::uint8_t v = kChars.token[uc(url[i])];
-        if (v == 0) {
-          ++i;
-          continue;
+      constexpr std::size_t kBatch = 32;
+      std::uint32_t bstart[kBatch], bend[kBatch], bkey[kBatch];
+      const Slot* found[kBatch];
+      std::size_t nb = 0;
+      const std::size_t slot_mask = m.token_slots.size() - 1;
+      const auto flush = [&]() -> bool {
+        std::size_t np = 0;
+        for (std::size_t k = 0; k < nb; ++k) {
+          bstart[np] = bstart[k];
+          bend[np] = bend[k];
+          bkey[np] = bkey[k];
+          np += bit_test(m.token_bits, bkey[k]) ? 1 : 0;
         }
-        const std::size_t start = i;
-        std::uint32_t th = 0;
-        std::size_t len = 0;
-        while (i < n && (v = kChars.token[uc(url[i])]) != 0) {
-          if (len < kMaxTokenChars) {
-            th = th * 37 + v;
-            ++len;
-          }
-          ++i;
-        }
-        const std::uint32_t key = token_key(th);
-        if (bit_test(m.token_bits, key)) {
-          if (const Slot* s = slot_find(m.token_slots, key)) {
-            if (fn(s, m.token_ids.data(), m.token_chks.data(), start, i)) return true;
+        nb = 0;
+        for (std::size_t k = 0; k < np; ++k)
+          __builtin_prefetch(&m.token_slots[bkey[k] & slot_mask]);
+        for (std::size_t k = 0; k < np; ++k) {
+          found[k] = slot_find(m.token_slots, bkey[k]);
+          if (found[k] != nullptr) {
+            __builtin_prefetch(&m.token_ids[found[k]->begin]);
+            __builtin_prefetch(&m.token_chks[found[k]->begin]);
           }
         }
-      }
+        for (std::size_t k = 0; k < np; ++k) {
+          if (found[k] != nullptr &&
+              fn(found[k], m.token_ids.data(), m.token_chks.data(), bstart[k], bend[k])) {
+            return true;
+          }
+        }
+        return false;
+      };
+      bool stop =
+          for_each_url_token(r.url(), [&](std::size_t start, std::size_t end, std::uint32_t key) {
+            bstart[nb] = static_cast<std::uint32_t>(start);
+            bend[nb] = static_cast<std::uint32_t>(end);
+            bkey[nb] = key;
+            return ++nb == kBatch && flush();
+          });
+      if (!stop && nb > 0) stop = flush();
+      if (stop) return true;
     }
     // 3. Document index: each label suffix of the document's hostname.
     const std::string_view doc = r.source_hostname();
@@ -1346,8 +1452,9 @@ TableBuild build_table(std::unordered_map<std::uint32_t, std::vector<std::uint32
       if (f.flags & kFlagException) return 2;
       return (f.flags & kFlagImportant) ? 0 : 1;
     };
-    std::stable_sort(ids.begin(), ids.end(),
-                     [&](std::uint32_t a, std::uint32_t b) { return rank(a) < rank(b); });
+    std::sort(ids.begin(), ids.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return rank(a) != rank(b) ? rank(a) < rank(b) : a < b;
+    });
     if (ids.size() > 0xFFFF) ids.resize(0xFFFF);  // far beyond real lists; keeps counts in range
     Slot s{
         key, static_cast<std::uint32_t>(t.ids.size()), static_cast<std::uint16_t>(ids.size()), 0, 0,
@@ -1444,7 +1551,13 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
   std::vector<FilterRec> recs;
   std::vector<DomainRec> doms;
   std::vector<Pending*> kept;
-  std::vector<CandChecks> checks;  // per filter: see Cand and Chk
+  struct TokenOf {
+    std::uint32_t id;
+    std::uint32_t key;
+    const NetworkFilter* filter;
+    bool bounded_bad = false;  // every token is bad, the chosen one bounded
+  };
+  std::vector<TokenOf> token_of;  // the token-indexed filters, in id order
   recs.reserve(pending.size());
   std::uint32_t regex_count = 0;
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> host_b, token_b, doc_b;
@@ -1513,7 +1626,7 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
           f.pattern_kind == PatternKind::regex ? regex_token(f.pattern) : pattern_token(f.pattern);
       if (tok.key != 0) {
         r.token_beg = f.pattern_kind == PatternKind::regex ? kNoToken : tok.beg;
-        token_b[tok.key].push_back(id);
+        token_of.push_back({id, tok.key, &f});
       } else {
         const bool doc_indexable = !f.from.include.empty() && (flags & kFlagEntity) == 0;
         if (doc_indexable) {
@@ -1523,19 +1636,93 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
         }
       }
     }
-    if ((flags & kFlagGeneric) && r.token_beg != kNoToken &&
-        token_bounded(f.pattern, f.pattern_kind, f.right_anchored, r.token_beg)) {
-      flags |= kFlagAnchored;
-    }
     r.flags = flags;
-    // Checks only for a pattern matched at its token (pattern_matches_at compares there).
-    CandChecks cc;
-    if (r.token_beg != kNoToken && ((flags & kFlagGeneric) == 0 || (flags & kFlagAnchored)) &&
-        f.pattern_kind != PatternKind::regex && f.pattern_kind != PatternKind::hostname_only) {
-      cc = cand_checks(f.pattern, r.token_beg);
-    }
-    checks.push_back(cc);
     recs.push_back(r);
+  }
+
+  // Token choice. uBO's token (pattern_token) decides which URLs reach a filter; when it is
+  // bounded (token_bounded), every match of the pattern has it at a URL token, and so has
+  // every other bounded token of the pattern: any of them gives the same matches. Of those
+  // no worse than uBO's (token_badness), the one shared by the fewest filters is taken, so
+  // the bucket a URL token probes stays short (e.g. 121 EasyPrivacy patterns start with
+  // `/analytics-`).
+  {
+    std::unordered_map<std::uint32_t, std::uint32_t> bucket_size;
+    for (const TokenOf& t : token_of) ++bucket_size[t.key];
+    for (TokenOf& t : token_of) {
+      const NetworkFilter& f = *t.filter;
+      FilterRec& r = recs[t.id];
+      if (f.pattern_kind == PatternKind::regex ||
+          !token_bounded(f.pattern, f.pattern_kind, f.right_anchored, r.token_beg)) {
+        continue;
+      }
+      const std::string_view p = f.pattern;
+      std::string lowered;
+      const auto token_at = [&](std::size_t i, std::size_t j) {
+        lowered.assign(p.substr(i, j - i));
+        for (char& c : lowered) c = kChars.fold[uc(c)];
+        return std::string_view(lowered);
+      };
+      std::size_t e0 = r.token_beg;
+      while (e0 < p.size() && kChars.token[uc(p[e0])] != 0) ++e0;
+      // A one-character token is worse than any (uBO ranks it 1, below every listed token,
+      // but `1` or `s` is a token of most URLs).
+      const auto badness = [](std::string_view tk) {
+        return tk.size() == 1 ? 0x7FFFFFFF : token_badness(tk);
+      };
+      int bad0 = badness(token_at(r.token_beg, e0));
+      --bucket_size[t.key];
+      std::uint32_t best_key = t.key;
+      std::size_t best_beg = r.token_beg;
+      std::uint32_t best_size = bucket_size[t.key];
+      for (std::size_t i = 0; i < p.size() && i < kNoToken;) {
+        if (kChars.token[uc(p[i])] == 0) {
+          ++i;
+          continue;
+        }
+        std::size_t j = i;
+        while (j < p.size() && kChars.token[uc(p[j])] != 0) ++j;
+        if (i != r.token_beg && token_bounded(p, f.pattern_kind, f.right_anchored, i)) {
+          const std::string_view tk = token_at(i, j);
+          const std::uint32_t key = token_key(token_hash(tk));
+          const auto it = bucket_size.find(key);
+          const std::uint32_t size = it == bucket_size.end() ? 0 : it->second;
+          if (badness(tk) < bad0 || (badness(tk) == bad0 && size < best_size)) {
+            bad0 = badness(tk);
+            best_key = key;
+            best_beg = i;
+            best_size = size;
+          }
+        }
+        i = j;
+      }
+      ++bucket_size[best_key];
+      t.key = best_key;
+      t.bounded_bad = bad0 > 0;
+      r.token_beg = static_cast<std::uint16_t>(best_beg);
+    }
+  }
+  std::vector<CandChecks> checks(recs.size());  // per filter: see Cand and Chk
+  for (const TokenOf& t : token_of) {
+    const NetworkFilter& f = *t.filter;
+    FilterRec& r = recs[t.id];
+    // Only common tokens (`com`, `1`) and a `domain=` list: indexed by its domains instead,
+    // which is the same (its bounded token makes a match anywhere a match at the token).
+    if (t.bounded_bad && !f.from.include.empty() && (r.flags & kFlagEntity) == 0) {
+      for (const std::string& d : f.from.include) doc_b[reverse_hash(d)].push_back(t.id);
+      r.token_beg = kNoToken;
+      continue;
+    }
+    token_b[t.key].push_back(t.id);
+    if (f.pattern_kind == PatternKind::regex) continue;
+    if ((r.flags & kFlagGeneric) &&
+        token_bounded(f.pattern, f.pattern_kind, f.right_anchored, r.token_beg)) {
+      r.flags |= kFlagAnchored;
+    }
+    // Checks only for a pattern matched at its token (pattern_matches_at compares there).
+    if ((r.flags & kFlagGeneric) == 0 || (r.flags & kFlagAnchored)) {
+      checks[t.id] = cand_checks(f.pattern, r.token_beg);
+    }
   }
 
   TableBuild host_t = build_table(host_b, recs, checks, false);
