@@ -41,6 +41,7 @@ enum Section : std::uint32_t {
   kLists,
   kFingerprints,
   kTokenChecks,
+  kDomainHashes,
   kSectionCount
 };
 
@@ -78,8 +79,17 @@ enum FilterFlag : std::uint16_t {
 struct FilterRec {
   std::uint32_t raw_off, raw_len, pat_off, pat_len, types, dom_begin, regex;
   std::uint16_t dom_count, list, token_beg, flags;
-  std::uint8_t kind, party, category, pad;
+  std::uint8_t kind, party, category, dom_info;
 };
+
+// FilterRec::dom_info bits.
+enum DomInfo : std::uint8_t {
+  kDomFromInclude = 1,  // `domain=` has an entry without `~`
+  kDomToInclude = 2,    // `to=` has an entry without `~`
+  kDomHashed = 4,       // the filter's domain entries are sorted by hash (a long list)
+};
+// Lists longer than this are looked up by hash (each label suffix of the host), not scanned.
+constexpr std::uint16_t kLinearDomains = 8;
 static_assert(sizeof(FilterRec) == 40);
 
 enum DomainWhich : std::uint8_t { kFromInclude, kFromExclude, kToInclude, kToExclude, kDenyAllow };
@@ -343,6 +353,7 @@ bool for_each_url_token(std::string_view url, Fn&& fn) {
 struct TokenChoice {
   std::uint32_t key = 0;
   std::uint16_t beg = kNoToken;
+  int bad = 0;  // token_badness of the token chosen
 };
 
 // uBO's choice of token for a pattern: the first (least bad) run of token characters not
@@ -491,6 +502,7 @@ TokenChoice regex_token(std::string_view re) {
       if (bad < best_bad || (bad == best_bad && t.size() > best_len)) {
         best.key = token_key(token_hash(t));
         best.beg = 0;
+        best.bad = t.size() == 1 ? 0x7FFFFFFF : bad;
         best_bad = bad;
         best_len = t.size();
       }
@@ -696,6 +708,7 @@ struct Matcher::Impl {
   std::string_view strings;
   std::span<const FilterRec> filters;
   std::span<const DomainRec> domains;
+  std::span<const std::uint32_t> domain_hashes;  // parallel to domains: reverse_hash of each
   std::span<const Slot> host_slots, token_slots, doc_slots, any_slot;
   std::span<const Cand> host_ids, token_ids, doc_ids, any_ids;
   std::span<const Chk> token_chks;  // parallel to token_ids
@@ -736,6 +749,9 @@ struct Matcher::Impl {
     strings = std::string_view(reinterpret_cast<const char*>(bytes.data() + sr.offset), sr.size);
     filters = section<FilterRec>(kFilters);
     domains = section<DomainRec>(kDomains);
+    domain_hashes = section<std::uint32_t>(kDomainHashes);
+    if (domain_hashes.size() != domains.size())
+      throw std::runtime_error("engine image: bad domain");
     host_slots = section<Slot>(kHostSlots);
     token_slots = section<Slot>(kTokenSlots);
     doc_slots = section<Slot>(kDocSlots);
@@ -781,7 +797,7 @@ struct Matcher::Impl {
       if (f.flags & kFlagImportant) has_important = true;
     }
     for (const DomainRec& d : domains) {
-      if (d.off > strings.size() || d.len > strings.size() - d.off)
+      if (d.off > strings.size() || d.len > strings.size() - d.off || d.which > kDenyAllow)
         throw std::runtime_error("engine image: bad domain");
     }
     const auto check_slots = [&](std::span<const Slot> slots, std::span<const Cand> ids,
@@ -861,50 +877,54 @@ struct Matcher::Impl {
     }
   }
 
-  bool domain_list_matches(const FilterRec& f, std::uint8_t include, std::uint8_t exclude,
-                           std::string_view host, std::string_view entity) const {
-    bool any_include = false;
-    bool included = false;
-    for (std::uint32_t i = f.dom_begin, e = f.dom_begin + f.dom_count; i < e; ++i) {
-      const DomainRec& d = domains[i];
-      if (d.which != include && d.which != exclude) continue;
-      const std::string_view entry = str(d.off, d.len);
-      const bool hit =
-          d.entity ? (!entity.empty() && host_in(entity, entry)) : host_in(host, entry);
-      if (d.which == exclude) {
-        if (hit) return false;
-      } else {
-        any_include = true;
-        if (hit) included = true;
+  // Bit (1 << which) for each entry of f's domain lists that `host` is or is a subdomain of
+  // (host_in), among the entries whose entity flag is `entity`. A long list (kDomHashed) is
+  // not scanned: each label suffix of the host is looked up by its hash.
+  std::uint8_t domain_hits(const FilterRec& f, std::string_view host, bool entity) const {
+    std::uint32_t hits = 0;
+    if ((f.dom_info & kDomHashed) == 0) {
+      for (std::uint32_t i = f.dom_begin, e = f.dom_begin + f.dom_count; i < e; ++i) {
+        const DomainRec& d = domains[i];
+        if ((d.entity != 0) == entity && host_in(host, str(d.off, d.len))) hits |= 1U << d.which;
+      }
+      return static_cast<std::uint8_t>(hits);
+    }
+    const std::uint32_t* first = domain_hashes.data() + f.dom_begin;
+    const std::uint32_t* last = first + f.dom_count;
+    std::uint64_t h = kFnvOffset;
+    for (std::size_t i = host.size(); i-- > 0;) {
+      h ^= uc(host[i]);
+      h *= kFnvPrime;
+      if (i != 0 && host[i - 1] != '.') continue;
+      const std::uint32_t key = host_key(h);
+      const std::string_view suffix = host.substr(i);
+      for (const std::uint32_t* it = std::lower_bound(first, last, key); it != last && *it == key;
+           ++it) {
+        const DomainRec& d = domains[f.dom_begin + static_cast<std::size_t>(it - first)];
+        if ((d.entity != 0) == entity && str(d.off, d.len) == suffix) hits |= 1U << d.which;
       }
     }
-    return !any_include || included;
+    return static_cast<std::uint8_t>(hits);
   }
 
   // Options other than the pattern: types were checked by the caller.
   bool options_match(const FilterRec& f, const Request& r) const {
-    if (f.flags & kFlagDeny) {
-      for (std::uint32_t i = f.dom_begin, e = f.dom_begin + f.dom_count; i < e; ++i) {
-        const DomainRec& d = domains[i];
-        if (d.which == kDenyAllow) {
-          const std::string_view entry = str(d.off, d.len);
-          if (d.entity ? host_in(r.entity(), entry) : host_in(r.hostname(), entry)) return false;
-        }
-      }
-    }
-    if (f.flags & kFlagTo) {
-      const bool entity = (f.flags & kFlagEntity) != 0;
-      if (!domain_list_matches(f, kToInclude, kToExclude, r.hostname(),
-                               entity ? r.entity() : std::string_view{})) {
-        return false;
+    const bool entity = (f.flags & kFlagEntity) != 0;
+    if (f.flags & (kFlagDeny | kFlagTo)) {
+      // The lists about the request's own host: `denyallow=` and `to=`.
+      std::uint8_t hits = domain_hits(f, r.hostname(), false);
+      if (entity) hits |= domain_hits(f, r.entity(), true);
+      if ((f.flags & kFlagDeny) && (hits & (1U << kDenyAllow))) return false;
+      if (f.flags & kFlagTo) {
+        if (hits & (1U << kToExclude)) return false;
+        if ((f.dom_info & kDomToInclude) && (hits & (1U << kToInclude)) == 0) return false;
       }
     }
     if (f.flags & kFlagFrom) {
-      const bool entity = (f.flags & kFlagEntity) != 0;
-      if (!domain_list_matches(f, kFromInclude, kFromExclude, r.source_hostname(),
-                               entity ? r.source_entity() : std::string_view{})) {
-        return false;
-      }
+      std::uint8_t hits = domain_hits(f, r.source_hostname(), false);
+      if (entity) hits |= domain_hits(f, r.source_entity(), true);
+      if (hits & (1U << kFromExclude)) return false;
+      if ((f.dom_info & kDomFromInclude) && (hits & (1U << kFromInclude)) == 0) return false;
     }
     if (f.party != static_cast<std::uint8_t>(Party::any)) {
       const bool third = r.third_party();
@@ -1376,6 +1396,9 @@ class StringPool {
     return off;
   }
   const std::string& data() const { return data_; }
+  std::string_view str(std::uint32_t off, std::uint32_t len) const {
+    return std::string_view(data_).substr(off, len);
+  }
 
  private:
   std::string data_;
@@ -1550,6 +1573,7 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
   StringPool pool;
   std::vector<FilterRec> recs;
   std::vector<DomainRec> doms;
+  std::vector<std::uint32_t> dom_hashes;  // parallel to doms
   std::vector<Pending*> kept;
   struct TokenOf {
     std::uint32_t id;
@@ -1615,6 +1639,29 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
     if (!f.denyallow.empty()) flags |= kFlagDeny;
     r.dom_count =
         static_cast<std::uint16_t>(std::min<std::size_t>(doms.size() - r.dom_begin, 0xFFFF));
+    doms.resize(r.dom_begin + r.dom_count);
+    for (std::size_t i = dom_hashes.size(); i < doms.size(); ++i) {
+      dom_hashes.push_back(reverse_hash(pool.str(doms[i].off, doms[i].len)));
+    }
+    if (!f.from.include.empty()) r.dom_info |= kDomFromInclude;
+    if (!f.to.include.empty()) r.dom_info |= kDomToInclude;
+    const auto dom_first = static_cast<std::ptrdiff_t>(r.dom_begin);
+    const bool has_empty = std::any_of(doms.begin() + dom_first, doms.end(),
+                                       [](const DomainRec& d) { return d.len == 0; });
+    if (r.dom_count > kLinearDomains && !has_empty) {
+      // Sorted by hash (domain_hits looks each label suffix up); the order of a filter's
+      // entries never matters.
+      std::vector<std::pair<std::uint32_t, DomainRec>> sorted;
+      for (std::size_t i = r.dom_begin; i < doms.size(); ++i)
+        sorted.emplace_back(dom_hashes[i], doms[i]);
+      std::stable_sort(sorted.begin(), sorted.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (std::size_t i = 0; i < sorted.size(); ++i) {
+        dom_hashes[r.dom_begin + i] = sorted[i].first;
+        doms[r.dom_begin + i] = sorted[i].second;
+      }
+      r.dom_info |= kDomHashed;
+    }
     if (f.pattern_kind == PatternKind::regex) r.regex = regex_count++;
 
     const auto id = static_cast<std::uint32_t>(recs.size());
@@ -1626,7 +1673,9 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
           f.pattern_kind == PatternKind::regex ? regex_token(f.pattern) : pattern_token(f.pattern);
       if (tok.key != 0) {
         r.token_beg = f.pattern_kind == PatternKind::regex ? kNoToken : tok.beg;
-        token_of.push_back({id, tok.key, &f});
+        // A regex's token is not re-chosen; a common one (`com`) sends a regex with
+        // `domain=` to the document index (below).
+        token_of.push_back({id, tok.key, &f, f.pattern_kind == PatternKind::regex && tok.bad > 0});
       } else {
         const bool doc_indexable = !f.from.include.empty() && (flags & kFlagEntity) == 0;
         if (doc_indexable) {
@@ -1707,7 +1756,8 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
     const NetworkFilter& f = *t.filter;
     FilterRec& r = recs[t.id];
     // Only common tokens (`com`, `1`) and a `domain=` list: indexed by its domains instead,
-    // which is the same (its bounded token makes a match anywhere a match at the token).
+    // which is the same (its bounded token makes a match anywhere a match at the token; a
+    // regex is matched anywhere, and every match holds its token).
     if (t.bounded_bad && !f.from.include.empty() && (r.flags & kFlagEntity) == 0) {
       for (const std::string& d : f.from.include) doc_b[reverse_hash(d)].push_back(t.id);
       r.token_beg = kNoToken;
@@ -1765,6 +1815,7 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
   w.put(kLists, list_recs);
   w.put(kFingerprints, prints);
   w.put(kTokenChecks, token_t.chks);
+  w.put(kDomainHashes, dom_hashes);
   return from_image(std::make_shared<OwnedImage>(w.finish(regex_count)));
 }
 
