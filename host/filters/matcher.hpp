@@ -7,13 +7,18 @@
 //                      probes each label suffix of its hostname (a.b.example.com, b.example.com,
 //                      ...)
 //  * token index     — other filters by one token of their pattern (a maximal run of
-//                      [a-z0-9%], hashed on its first 7 characters, chosen as uBlock Origin
-//                      does); a request probes each token of its URL (first 2048 characters)
-//  * document index  — filters with no usable token but a `domain=` list, by those domains;
-//                      a request probes each label suffix of its document's hostname
+//                      [a-z0-9%], keyed on its first 7 characters, chosen as uBlock Origin
+//                      does; when that token is bounded by literal separators, any other such
+//                      token gives the same matches and the least shared one is taken); a
+//                      request probes each token of its URL (first 2048 characters). Each
+//                      candidate carries a few pattern characters around its token, checked
+//                      before the filter record is read.
+//  * document index  — filters with no usable token (or only common ones: `com`, `1`) but a
+//                      `domain=` list, by those domains; a request probes each label suffix
+//                      of its document's hostname
 //  * the few filters with neither, checked for every request.
 //  A presence bitset in front of each index (about 16 bits per key, at most 1 Mibit) rejects
-//  most probes without a lookup.
+//  most probes without a lookup. A long `domain=` list is looked up by hash, not scanned.
 //
 // Semantics follow uBlock Origin's static network filtering: an `important` block wins;
 // otherwise a block is overridden by any matching exception (verdict allow); `badfilter`
