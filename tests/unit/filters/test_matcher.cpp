@@ -225,3 +225,32 @@ TEST_CASE("odd requests never fail", "[matcher]") {
   CHECK(verdict(e, std::string(100000, 'a')) == "none");
   CHECK(verdict(e, "https://[::1]/banner") == "block");
 }
+
+TEST_CASE("a long domain list (looked up by hash) answers as a short one", "[matcher]") {
+  // More than 8 entries: each label suffix of the host is looked up; with 3 entries: scanned.
+  const std::string many =
+      "a1.example|a2.example|a3.example|a4.example|a5.example|a6.example|a7.example|"
+      "site.example|~sub.site.example|shop.*|~free.shop.*";
+  const Engine e = make("/promo/banner.$domain=" + many +
+                        "\n/pix/*$image,to=b1.example|b2.example|b3.example|b4.example|"
+                        "b5.example|b6.example|b7.example|b8.example|~x.b1.example\n"
+                        "/short/ad.$domain=site.example|~sub.site.example|shop.*\n");
+  for (const std::string path : {"/promo/banner.gif", "/short/ad.gif"}) {
+    CHECK(verdict(e, "https://x.com" + path, "https://site.example/") == "block");
+    CHECK(verdict(e, "https://x.com" + path, "https://www.site.example/") == "block");
+    CHECK(verdict(e, "https://x.com" + path, "https://sub.site.example/") == "none");
+    CHECK(verdict(e, "https://x.com" + path, "https://a.sub.site.example/") == "none");
+    CHECK(verdict(e, "https://x.com" + path, "https://othersite.example/") == "none");
+    CHECK(verdict(e, "https://x.com" + path, "https://shop.co.uk/") == "block");
+    CHECK(verdict(e, "https://x.com" + path, "https://shop.com/") == "block");
+  }
+  CHECK(verdict(e, "https://x.com/promo/banner.gif", "https://a7.example/") == "block");
+  CHECK(verdict(e, "https://x.com/promo/banner.gif", "https://free.shop.co.uk/") == "none");
+  CHECK(verdict(e, "https://x.com/promo/banner.gif", "https://example/") == "none");
+  // to=: the request's own host.
+  CHECK(verdict(e, "https://b3.example/pix/1.gif") == "block");
+  CHECK(verdict(e, "https://y.b1.example/pix/1.gif") == "block");
+  CHECK(verdict(e, "https://x.b1.example/pix/1.gif") == "none");
+  CHECK(verdict(e, "https://other.example/pix/1.gif") == "none");
+  CHECK(verdict(e, "https://b3.example/pix/1.js", "https://site.example/", "script") == "none");
+}
