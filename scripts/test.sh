@@ -4,8 +4,8 @@
 #   format      clang-format check of host/ and tests/ (when clang-format is installed)
 #   asan        ASan+UBSan build, every ctest suite (unit, integration, ...)
 #   release     Release build (the binary the browser suites drive)
-#   node        node:test unit tests (tests/**/*.test.mjs, outside tests/e2e and tests/install)
 #   compile-dnr `optguard compile-dnr --out extension/rulesets` (when the subcommand exists)
+#   node        node:test unit tests (tests/**/*.test.mjs, outside tests/e2e and tests/install)
 #   e2e:*       real-browser suites (tests/e2e/*.e2e.mjs, tests/install/*.e2e.mjs), OPTGUARD_BIN set
 #   fuzz:*      every fuzz_* target of the fuzz preset for a bounded time (when clang is installed)
 #
@@ -105,11 +105,12 @@ release_ok=0
 # The browser suites and the differential test drive only the binary; the unit tests were
 # built and run under ASan above, so the release build skips them (saves minutes on 2 cores).
 suite release build_preset release --target optguard && release_ok=1
-suite node node_unit_tests
 
+# Before the node suite: its index-vs-scan test reads the generated rulesets.
 if [[ $release_ok -eq 1 ]] && "$OPTGUARD_BIN" --help 2>/dev/null | grep -qE '^  compile-dnr\b'; then
   suite compile-dnr "$OPTGUARD_BIN" compile-dnr --out extension/rulesets
 fi
+suite node node_unit_tests
 
 shopt -s nullglob
 e2e_files=(tests/e2e/*.e2e.mjs tests/install/*.e2e.mjs)
