@@ -101,18 +101,27 @@ async function roundTrips(session, ext, count, mode) {
         });
     }
     for (let i = 0; i < 20; i++) await ping(); // warm-up (the first message starts the host)
+    // Chromium coarsens performance.now() to 0.1 ms outside cross-origin isolation, so single
+    // samples only resolve 0.1 ms. Each group of GROUP consecutive pings is timed as well: its
+    // mean resolves 0.1 ms / GROUP, and the median over groups is the fine-grained median.
+    const GROUP = 10;
     const times = [];
+    const groups = [];
     const start = perf.now();
+    let groupStart = start;
     for (let i = 0; i < count; i++) {
       const t0 = perf.now();
       await ping();
-      times.push(perf.now() - t0);
+      const t1 = perf.now();
+      times.push(t1 - t0);
+      if ((i + 1) % GROUP === 0) {
+        groups.push((t1 - groupStart) / GROUP);
+        groupStart = t1;
+      }
     }
-    // Chromium coarsens performance.now() to 0.1 ms outside cross-origin isolation: the mean
-    // over the whole run is exact where single samples are not.
     const mean = (perf.now() - start) / count;
     port?.disconnect();
-    return { times, mean };
+    return { times, groups, mean };
   };
   const names = { host: HOST_NAME, echo: ECHO_HOST_NAME };
   if (session.name === 'chromium') {
@@ -122,7 +131,7 @@ async function roundTrips(session, ext, count, mode) {
   return ext.page.evaluate(fn, count, mode, names);
 }
 
-const summary = (rt) => ({ median: median(rt.times), p95: quantile(rt.times, 0.95), mean: rt.mean });
+const summary = (rt) => ({ median: median(rt.groups), single: median(rt.times), p95: quantile(rt.times, 0.95), mean: rt.mean });
 
 const rows = [];
 for (const name of args.browsers.split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -144,6 +153,7 @@ for (const name of args.browsers.split(',').map((s) => s.trim()).filter(Boolean)
     }
     const joined = (parts) => ({
       times: parts.flatMap((p) => p.times),
+      groups: parts.flatMap((p) => p.groups),
       mean: parts.reduce((a, p) => a + p.mean * p.times.length, 0) / parts.reduce((a, p) => a + p.times.length, 0),
     });
     const rtIdle = joined(rt.extension);
@@ -194,9 +204,11 @@ for (const r of rows) {
 }
 console.log(`\nnative round trip in the background context, ${PINGS} sequential pings per path (3 interleaved rounds, 20 warm-up pings each), port already open`);
 console.log('(extension = through the extension\'s host connection; raw = bare connectNative port to the same host; echo = bare port to a trivial Python echo host, the browser\'s own floor;');
-console.log(' busy = extension path again after the page loads; mean = total / n: single samples carry the browser\'s timer resolution)');
-const rtCell = (x) => `${fmt(x.median, 3)} / ${fmt(x.p95, 3)} / ${fmt(x.mean, 3)}`.padEnd(26);
-console.log(`browser    ${'extension med/p95/mean ms'.padEnd(26)}${'raw med/p95/mean ms'.padEnd(26)}${'echo med/p95/mean ms'.padEnd(26)}busy med/p95/mean ms`);
+console.log(' busy = extension path again after the page loads; med = median over groups of 10 consecutive pings, each timed as a whole (0.01 ms grain);');
+console.log(' single/p95 = median and p95 of single pings, which carry the browser\'s 0.1 ms timer grain; mean = total / n)');
+const rtCell = (x) => `${fmt(x.median, 3)} / ${fmt(x.single, 1)} / ${fmt(x.p95, 1)} / ${fmt(x.mean, 3)}`.padEnd(32);
+const rtHead = (what) => `${what} med/single/p95/mean ms`.padEnd(32);
+console.log(`browser    ${rtHead('extension')}${rtHead('raw')}${rtHead('echo')}${rtHead('busy')}`);
 for (const r of rows) {
   console.log(`${r.name.padEnd(10)} ${rtCell(r.rt.extension)}${rtCell(r.rt.raw)}${rtCell(r.rt.echo)}${rtCell(r.rt.busy)}`);
 }
@@ -204,6 +216,6 @@ console.log(`\nload average while running (1/5/15 min, ${os.cpus().length} cores
 console.log('\ngoals: page loads faster with optguard than without; round trip <= 0.25 ms median in Chromium');
 for (const r of rows) {
   const load = r.with < r.without ? 'met' : 'NOT met';
-  const rt = r.name === 'chromium' ? `; round trip ${r.rt.extension.median <= 0.25 ? 'met' : 'NOT met'} (extension ${fmt(r.rt.extension.median, 3)} ms, echo-host floor ${fmt(r.rt.echo.median, 3)} ms)` : '';
+  const rt = r.name === 'chromium' ? `; round trip ${Math.max(r.rt.extension.median, r.rt.extension.single) <= 0.25 ? 'met' : 'NOT met'} (extension ${fmt(r.rt.extension.median, 3)} ms, echo-host floor ${fmt(r.rt.echo.median, 3)} ms)` : '';
   console.log(`  ${r.name}: page load ${load}${rt}`);
 }
