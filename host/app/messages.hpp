@@ -11,4 +11,5 @@ void register_core_messages(protocol::Router& router, Services& services);
 void register_engine_messages(protocol::Router& router, Services& services);
 void register_ledger_messages(protocol::Router& router, Services& services);
 void register_dnr_messages(protocol::Router& router, Services& services);
+void register_learning_messages(protocol::Router& router, Services& services);
 }  // namespace optguard::app

@@ -7,6 +7,7 @@
 #include "filters/custom/custom_filters.hpp"
 #include "filters/custom/list_update.hpp"
 #include "filters/dnr/dynamic_rules.hpp"
+#include "learning/learning.hpp"
 #include "protocol/paging.hpp"
 #include "protocol/params.hpp"
 
@@ -28,10 +29,26 @@ void reload_engine(Services& services) {
   }
 }
 
-// The dynamic rules for the user's own filters, in id order.
+// The dynamic rules for the user's own filters, in id order: custom filters from id 1, learned
+// trackers (<home>/lists/learned.txt, docs/protocol.md "Learned trackers") from
+// learning::kFirstLearnedRuleId, within the host's one budget.
 filters::dnr::DynamicRules current_dynamic_rules(Services& services) {
   filters::CustomFilters custom(custom_filters_path(services));
-  return filters::dnr::compile_dynamic_rules({{"custom", custom.filters()}});
+  filters::dnr::Limits limits = filters::dnr::kLimits;
+  limits.last_dynamic_id = learning::kFirstLearnedRuleId - 1;
+  auto all = filters::dnr::compile_dynamic_rules({{"custom", custom.filters()}}, limits);
+  filters::CustomFilters learned(services.home() / "lists" / "learned.txt");
+  auto learned_filters = learned.filters();
+  if (learned_filters.empty()) return all;
+  limits.first_dynamic_id = learning::kFirstLearnedRuleId;
+  limits.last_dynamic_id = filters::dnr::kLimits.last_dynamic_id;
+  limits.dynamic_rules_for_host -= std::min(limits.dynamic_rules_for_host, all.rules.size());
+  auto more =
+      filters::dnr::compile_dynamic_rules({{"learned", std::move(learned_filters)}}, limits);
+  for (auto& r : more.rules) all.rules.push_back(std::move(r));
+  for (auto& r : more.reports) all.reports.push_back(std::move(r));
+  all.version = filters::dnr::digest_hex(all.rules.dump());
+  return all;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "common/home.hpp"
 #include "filters/engine.hpp"
+#include "learning/learning.hpp"
 #include "ledger/ledger.hpp"
 
 namespace optguard::app {
@@ -30,11 +31,17 @@ class Services {
     if (!ledger_) ledger_ = std::make_unique<ledger::Ledger>(home());
     return *ledger_;
   }
+  // Learned trackers (learning/learning.hpp), opened when first asked for.
+  learning::Learner& learner() {
+    if (!learner_) learner_ = std::make_unique<learning::Learner>(home());
+    return *learner_;
+  }
 
  private:
   HomeLocation home_;
   std::unique_ptr<filters::Engine> engine_;
   std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<learning::Learner> learner_;
 };
 
 }  // namespace optguard::app

@@ -1,0 +1,104 @@
+#pragma once
+// Learned trackers (DESIGN.md feature 5, docs/protocol.md "Learned trackers").
+//
+// The extension reports third-party responses that look like tracking pixels (a tiny image
+// or a no-content beacon whose URL carries an identifier, and that no list blocked) as
+// observations {domain, site, url}: the tracker's registrable domain and the first-party
+// site it was seen on. The Learner remembers the distinct first-party sites per domain in
+// <home>/learning.db (SQLite) and learns a domain once it has been seen on `threshold`
+// distinct sites (3, Privacy Badger's threshold: "Privacy Badger starts blocking once it
+// sees the same tracker on three different websites", EFForg/privacybadger README). A learned
+// domain becomes the filter `||domain^$third-party` in <home>/lists/learned.txt (the engine's
+// "learned" list, catalogue.hpp), rewritten atomically from the database on every change.
+//
+// The user can undo a learned tracker (unlearn): its rule goes and the domain is remembered
+// as unlearned, so it is never learned again (sightings of it are no longer counted).
+//
+// Corrupt-file safety: a learning.db that SQLite cannot read is moved aside
+// (learning.db.corrupt-<ms>) and a new one started; learned.txt stays as it was until the
+// next change. Two host processes may share one home: every change is one write
+// transaction (BEGIN IMMEDIATE, busy timeout).
+//
+// Example:
+//   Learner l(home);
+//   l.observe({{"pixel.example", "a.test", "https://pixel.example/p.gif?uid=ab12cd34ef"}}, now);
+//   ... two more sites ...  -> observe() returns {domain "pixel.example", sites [...]}
+//   l.unlearn("pixel.example");  // rule removed, never learned again
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "ledger/sqlite.hpp"
+
+namespace optguard::learning {
+
+inline constexpr int kSiteThreshold = 3;
+// Observations one observe() call accepts (the extension batches far fewer).
+inline constexpr std::size_t kMaxObservations = 2000;
+inline constexpr const char* kDbFile = "learning.db";
+// get_rules hands out the learned list's dynamic rules from this id (custom filters stay
+// below it), so the extension can tell them apart for the `block:learned` switch.
+inline constexpr int kFirstLearnedRuleId = 90000;
+
+struct Observation {
+  std::string domain;  // the tracker's host or registrable domain
+  std::string site;    // the first-party page's host or registrable domain
+  std::string url;     // the pixel's URL (kept as one example per domain and site)
+};
+
+struct LearnedTracker {
+  std::string domain;
+  std::vector<std::string> sites;  // sorted
+  std::int64_t learned_at_ms = 0;
+};
+
+struct ObserveResult {
+  int accepted = 0;  // observations counted
+  int ignored = 0;   // first-party, unlearned or already learned domains, IP addresses
+  std::vector<LearnedTracker> learned;  // newly learned by this call
+};
+
+class Learner {
+ public:
+  // Opens (creates) <home>/learning.db; `home` must exist.
+  explicit Learner(std::filesystem::path home, int threshold = kSiteThreshold);
+  Learner(const Learner&) = delete;
+  Learner& operator=(const Learner&) = delete;
+
+  // Records the observations (one transaction). Throws Error(bad_params) for an empty or
+  // malformed domain or site, or more than kMaxObservations; nothing is recorded then.
+  ObserveResult observe(const std::vector<Observation>& observations, std::int64_t now_ms);
+  // Every learned tracker, by domain.
+  std::vector<LearnedTracker> learned();
+  // Undoes a learned tracker (also a domain not learned yet: it will never be). Returns the
+  // tracker as it was (empty sites when it was not learned). Throws Error(bad_params) for a
+  // malformed domain.
+  LearnedTracker unlearn(const std::string& domain, std::int64_t now_ms);
+  // Domains the user undid, by domain.
+  std::vector<std::string> unlearned();
+
+  // "||domain^$third-party"
+  static std::string filter_for(const std::string& domain);
+  std::filesystem::path list_path() const { return home_ / "lists" / "learned.txt"; }
+  std::filesystem::path db_path() const { return home_ / kDbFile; }
+  // Set when the database was found damaged and replaced at open: where the old one went.
+  const std::filesystem::path& moved_aside() const { return moved_aside_; }
+
+ private:
+  void open();
+  void write_list();
+  std::vector<std::string> sites_of(const std::string& domain);
+
+  std::filesystem::path home_;
+  int threshold_;
+  ledger::sql::Db db_;
+  std::filesystem::path moved_aside_;
+};
+
+// The registrable domain of a host name as observations are keyed (libpsl); throws
+// Error(bad_params) naming `what` when it is empty or not a host name.
+std::string normalize_domain(const std::string& host, const char* what);
+
+}  // namespace optguard::learning

@@ -1,0 +1,147 @@
+// observe_pixels, learned_list, learned_remove through the router, with get_rules, classify
+// and the ledger seeing each change.
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+
+#include "app/messages.hpp"
+#include "common/temp_dir.hpp"
+
+using namespace optguard;
+using nlohmann::json;
+
+namespace {
+struct Host {
+  TempDir dir;
+  TempDir no_lists{"optguard-nolists-"};
+  app::Services services{HomeLocation{dir.path() / "home", "test"}};
+  protocol::Router router;
+  protocol::Caller caller{"cli", "", ""};
+  Host() {
+    // The engine is rebuilt after each change: without the system lists it is quick.
+    ::setenv("OPTGUARD_SYSTEM_LISTS", no_lists.path().c_str(), 1);
+    app::register_learning_messages(router, services);
+    app::register_dnr_messages(router, services);
+    app::register_engine_messages(router, services);
+    app::register_ledger_messages(router, services);
+  }
+  json call(json req) {
+    protocol::RequestContext ctx{caller, nullptr};
+    req["id"] = 1;
+    return router.dispatch(req, ctx);
+  }
+  json ok(const json& req) {
+    const json r = call(req);
+    INFO(r.dump());
+    REQUIRE(r["ok"] == true);
+    return r["result"];
+  }
+};
+
+json obs(const std::string& domain, const std::string& site) {
+  return {{"domain", domain}, {"site", site}, {"url", "https://" + domain + "/p.gif?uid=a1b2c3d4"}};
+}
+
+json verdict(Host& h, const std::string& url, const std::string& source) {
+  const json r =
+      h.ok({{"type", "classify"},
+            {"requests", json::array({{{"url", url}, {"source", source}, {"type", "image"}}})}});
+  return r["verdicts"][0];
+}
+}  // namespace
+
+TEST_CASE("observe_pixels learns on the third site; get_rules and classify block it",
+          "[learning][messages]") {
+  Host h;
+  json r = h.ok(
+      {{"type", "observe_pixels"},
+       {"observations", json::array({obs("px.example", "a.test"), obs("px.example", "b.test")})}});
+  CHECK(r["accepted"] == 2);
+  CHECK(r["learned"].empty());
+  CHECK(h.ok({{"type", "get_rules"}})["rules"].empty());
+  CHECK(verdict(h, "https://px.example/p.gif", "https://d.test/")["verdict"] == "none");
+
+  r = h.ok(
+      {{"type", "observe_pixels"}, {"observations", json::array({obs("px.example", "c.test")})}});
+  REQUIRE(r["learned"].size() == 1);
+  CHECK(r["learned"][0]["domain"] == "px.example");
+  CHECK(r["learned"][0]["sites"] == json::array({"a.test", "b.test", "c.test"}));
+  CHECK(r["learned"][0]["filter"] == "||px.example^$third-party");
+
+  const json rules = h.ok({{"type", "get_rules"}})["rules"];
+  REQUIRE(rules.size() == 1);
+  CHECK(rules[0]["id"] == 90000);
+  CHECK(rules[0]["action"]["type"] == "block");
+  CHECK(rules[0]["condition"]["requestDomains"] == json::array({"px.example"}));
+  const json v = verdict(h, "https://px.example/p.gif", "https://d.test/");
+  CHECK(v["verdict"] == "block");
+  CHECK(v["category"] == "learned");
+
+  const json list = h.ok({{"type", "learned_list"}})["trackers"];
+  REQUIRE(list.size() == 1);
+  CHECK(list[0]["domain"] == "px.example");
+  CHECK(list[0]["learned_at"].get<std::string>().size() == 24);
+
+  const json records =
+      h.ok({{"type", "ledger_list"}, {"record_type", "learned_tracker"}})["records"];
+  REQUIRE(records.size() == 1);
+  CHECK(records[0]["action"] == "learned");
+  CHECK(records[0]["domain"] == "px.example");
+}
+
+TEST_CASE("learned_remove undoes a tracker for good and records it", "[learning][messages]") {
+  Host h;
+  h.ok({{"type", "observe_pixels"},
+        {"observations", json::array({obs("px.example", "a.test"), obs("px.example", "b.test"),
+                                      obs("px.example", "c.test")})}});
+  REQUIRE(h.ok({{"type", "get_rules"}})["rules"].size() == 1);
+  json r = h.ok({{"type", "learned_remove"}, {"domain", "px.example"}});
+  CHECK(r["removed"] == true);
+  CHECK(h.ok({{"type", "get_rules"}})["rules"].empty());
+  CHECK(h.ok({{"type", "learned_list"}})["trackers"].empty());
+  CHECK(verdict(h, "https://px.example/p.gif", "https://d.test/")["verdict"] == "none");
+  r = h.ok({{"type", "observe_pixels"},
+            {"observations", json::array({obs("px.example", "d.test"), obs("px.example", "e.test"),
+                                          obs("px.example", "f.test")})}});
+  CHECK(r["learned"].empty());
+  CHECK(r["ignored"] == 3);
+  r = h.ok({{"type", "learned_remove"}, {"domain", "px.example"}});
+  CHECK(r["removed"] == false);
+  const json records =
+      h.ok({{"type", "ledger_list"}, {"record_type", "learned_tracker"}})["records"];
+  REQUIRE(records.size() == 3);
+  CHECK(records[1]["action"] == "removed");
+  CHECK(records[1]["was_learned"] == true);
+}
+
+TEST_CASE("learned rules come after the custom filters' ids", "[learning][messages]") {
+  Host h;
+  CHECK(h.ok({{"type", "filters_add"}, {"text", "||custom.example^"}})["added"] == 1);
+  h.ok({{"type", "observe_pixels"},
+        {"observations", json::array({obs("px.example", "a.test"), obs("px.example", "b.test"),
+                                      obs("px.example", "c.test")})}});
+  const json rules = h.ok({{"type", "get_rules"}})["rules"];
+  REQUIRE(rules.size() == 2);
+  CHECK(rules[0]["id"] == 1);
+  CHECK(rules[1]["id"] == 90000);
+}
+
+TEST_CASE("the learning messages answer bad params clearly", "[learning][messages]") {
+  Host h;
+  auto code = [&](const json& req) {
+    const json r = h.call(req);
+    INFO(r.dump());
+    REQUIRE(r["ok"] == false);
+    return r["error"]["code"].get<std::string>();
+  };
+  CHECK(code({{"type", "observe_pixels"}}) == "bad_params");
+  CHECK(code({{"type", "observe_pixels"}, {"observations", "x"}}) == "bad_params");
+  CHECK(code({{"type", "observe_pixels"}, {"observations", json::array({1})}}) == "bad_params");
+  CHECK(code({{"type", "observe_pixels"},
+              {"observations", json::array({{{"domain", "px.example"}}})}}) == "bad_params");
+  CHECK(code({{"type", "observe_pixels"},
+              {"observations", json::array({{{"domain", 5}, {"site", "a.test"}}})}}) ==
+        "bad_params");
+  CHECK(code({{"type", "learned_remove"}}) == "bad_params");
+  CHECK(code({{"type", "learned_remove"}, {"domain", "not a host"}}) == "bad_params");
+}
