@@ -4,12 +4,13 @@
 #include "app/messages.hpp"
 #include "optguard/version.hpp"
 #include "protocol/limits.hpp"
+#include "protocol/request.hpp"
 
 namespace optguard::app {
 
 void register_core_messages(protocol::Router& router, Services& /*services*/) {
   router.add({"hello", "protocol version, host version, capabilities and the caller",
-              [&router](const protocol::Json& /*req*/, protocol::RequestContext& ctx) {
+              [&router](const protocol::Request& /*req*/, protocol::RequestContext& ctx) {
                 return protocol::Json{
                     {"protocol", protocol::kProtocolVersion},
                     {"host", kHostVersion},
@@ -19,13 +20,11 @@ void register_core_messages(protocol::Router& router, Services& /*services*/) {
                 };
               }});
   router.add({"ping", "liveness check; echoes `data` if given",
-              [](const protocol::Json& req, protocol::RequestContext& /*ctx*/) {
-                // Built member by member: an initializer list builds a temporary
-                // [key, value] array per member first.
-                protocol::Json result(protocol::Json::value_t::object);
-                auto& members = result.get_ref<protocol::Json::object_t&>();
-                members.emplace("pong", true);
-                if (const auto it = req.find("data"); it != req.end()) members.emplace("data", *it);
+              [](const protocol::Request& req, protocol::RequestContext& /*ctx*/) {
+                // `data` goes back as it came, written from the request (no tree).
+                protocol::Result result;
+                result.add("pong", true);
+                if (const auto data = req.find("data")) result.add("data", *data);
                 return result;
               }});
 }

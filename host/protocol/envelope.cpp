@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "protocol/json_writer.hpp"
+#include "protocol/request.hpp"
 #include "protocol/scan.hpp"
 
 namespace optguard::protocol {
@@ -18,46 +19,6 @@ static_assert(kParsePadding >= simdjson::SIMDJSON_PADDING);
 constexpr std::size_t kSimdjsonMaxBytes = std::size_t{1} * 1024 * 1024;
 // The simdjson buffers kept between messages.
 constexpr std::size_t kKeptCapacity = 64 * 1024;
-
-// The tree nlohmann's parser would build, from simdjson's DOM.
-Json to_json(const simdjson::dom::element& e) {
-  using simdjson::dom::element_type;
-  switch (e.type()) {
-    case element_type::OBJECT: {
-      Json out(Json::value_t::object);
-      auto& members = out.get_ref<Json::object_t&>();
-      const simdjson::dom::object fields = e.get_object().value_unsafe();
-      for (const auto field : fields) {
-        // A repeated key: the last value wins, as with nlohmann's parser.
-        members.insert_or_assign(std::string(field.key), to_json(field.value));
-      }
-      return out;
-    }
-    case element_type::ARRAY: {
-      Json out(Json::value_t::array);
-      auto& items = out.get_ref<Json::array_t&>();
-      const simdjson::dom::array elements = e.get_array().value_unsafe();
-      for (const auto item : elements) items.push_back(to_json(item));
-      return out;
-    }
-    case element_type::STRING:
-      return Json(std::string(e.get_string().value_unsafe()));
-    case element_type::INT64: {
-      // nlohmann keeps a number without a sign as unsigned.
-      const std::int64_t v = e.get_int64().value_unsafe();
-      return v >= 0 ? Json(static_cast<std::uint64_t>(v)) : Json(v);
-    }
-    case element_type::UINT64:
-      return Json(e.get_uint64().value_unsafe());
-    case element_type::DOUBLE:
-      return Json(e.get_double().value_unsafe());
-    case element_type::BOOL:
-      return Json(e.get_bool().value_unsafe());
-    case element_type::NULL_VALUE:
-      break;
-  }
-  return Json(nullptr);
-}
 
 const char* type_name(simdjson::dom::element_type t) {
   using simdjson::dom::element_type;
@@ -78,6 +39,34 @@ const char* type_name(simdjson::dom::element_type t) {
       break;
   }
   return "number";
+}
+
+// Whether a container nests deeper than `limit` (the root at depth 1). simdjson, given
+// limit + 1 as its bound, refuses anything deeper than limit + 1 and also a container at
+// limit + 1 that holds a value; an empty one there it lets through, which this finds.
+// Only containers are visited.
+bool deeper_than(simdjson::dom::element e, int depth, int limit) {
+  using simdjson::dom::element_type;
+  const auto type = e.type();
+  if (type != element_type::ARRAY && type != element_type::OBJECT) return false;
+  if (depth > limit) return true;
+  if (type == element_type::ARRAY) {
+    const simdjson::dom::array items = e.get_array().value_unsafe();  // not a temporary's
+    for (const auto item : items) {
+      if (deeper_than(item, depth + 1, limit)) return true;
+    }
+  } else {
+    const simdjson::dom::object fields = e.get_object().value_unsafe();
+    for (const auto field : fields) {
+      if (deeper_than(field.value, depth + 1, limit)) return true;
+    }
+  }
+  return false;
+}
+
+[[noreturn]] void too_deep(int limit) {
+  throw Error(ErrorCode::too_deep,
+              "the message nests deeper than " + std::to_string(limit) + " levels");
 }
 
 [[noreturn]] void not_an_object(const char* type) {
@@ -110,11 +99,11 @@ struct MessageParser::Impl {
 
 MessageParser::MessageParser(const Limits& limits) : impl_(std::make_unique<Impl>()) {
   impl_->limits = limits;
-  // Depth is checked by nesting_depth() before simdjson runs; its own bound (which counts
-  // the root its own way) only sizes its stack.
+  // simdjson checks the depth as it parses (see deeper_than for its one gap); a text it
+  // refuses for any reason is measured by nesting_depth() before nlohmann's parser runs.
   // A failed allocation is retried by the first parse (which then fails over to nlohmann).
   [[maybe_unused]] const auto error =
-      impl_->parser.allocate(4096, static_cast<std::size_t>(std::max(limits.max_depth, 0)) + 2);
+      impl_->parser.allocate(4096, static_cast<std::size_t>(std::max(limits.max_depth, 0)) + 1);
 }
 
 MessageParser::~MessageParser() = default;
@@ -131,36 +120,33 @@ Json MessageParser::parse(std::string_view body) {
 }
 
 Json MessageParser::parse_padded(std::string_view body) {
+  return parse_request(body).take_json();
+}
+
+Request MessageParser::parse_request(std::string_view body) {
   const Limits& limits = impl_->limits;
   if (body.empty())
     throw Error(ErrorCode::empty_frame, "the frame has length 0: expected a JSON object");
-  // Refuse deep nesting before any parser sees it: bounded work and memory per frame.
-  if (nesting_depth(body, limits.max_depth) > limits.max_depth) {
-    throw Error(ErrorCode::too_deep,
-                "the message nests deeper than " + std::to_string(limits.max_depth) + " levels");
-  }
-  if (body.size() > kSimdjsonMaxBytes) {
+  // Refuses deep nesting before nlohmann's parser sees it: bounded work and memory.
+  const auto with_nlohmann = [&] {
+    if (nesting_depth(body, limits.max_depth) > limits.max_depth) too_deep(limits.max_depth);
     ++impl_->nlohmann_parses;
-    return parse_with_nlohmann(body);
-  }
+    return Request::owning(parse_with_nlohmann(body));
+  };
+  if (body.size() > kSimdjsonMaxBytes) return with_nlohmann();
 
   simdjson::dom::parser& parser = impl_->parser;
   simdjson::dom::element root;
-  // A body larger than the buffers kept grows them; that memory is given back after it.
-  struct Shrink {
-    simdjson::dom::parser& parser;
-    ~Shrink() {
-      if (parser.capacity() > kKeptCapacity) {
-        [[maybe_unused]] const auto error = parser.allocate(kKeptCapacity, parser.max_depth());
-      }
-    }
-  } shrink{parser};
-  if (parser.parse(body.data(), body.size(), false).get(root) != simdjson::SUCCESS) {
-    ++impl_->nlohmann_parses;
-    return parse_with_nlohmann(body);
+  // A body larger than the buffers kept grows them; that memory is given back after it
+  // (by the next parse: the Request returned views these buffers).
+  if (parser.capacity() > kKeptCapacity && body.size() <= kKeptCapacity) {
+    [[maybe_unused]] const auto error = parser.allocate(kKeptCapacity, parser.max_depth());
   }
+  if (parser.parse(body.data(), body.size(), false).get(root) != simdjson::SUCCESS)
+    return with_nlohmann();
+  if (deeper_than(root, 1, limits.max_depth)) too_deep(limits.max_depth);
   if (root.type() != simdjson::dom::element_type::OBJECT) not_an_object(type_name(root.type()));
-  return to_json(root);
+  return Request(root);
 }
 
 Json parse_message(std::string_view body, const Limits& limits) {

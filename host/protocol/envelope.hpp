@@ -16,12 +16,14 @@
 namespace optguard::protocol {
 
 using Json = nlohmann::json;
+class Request;  // protocol/request.hpp
 
 // Readable bytes a padded body must have past its end (the parser reads a little beyond).
 inline constexpr std::size_t kParsePadding = 64;
 
 // Parses frame bodies into JSON objects, once each: simdjson reads the text (SIMD, checks
-// UTF-8) and the tree handed to handlers is built from its DOM. Same results as
+// UTF-8 and the nesting limit) and handlers read its DOM through a Request (a nlohmann
+// tree is built only for a handler that asks for one). Same results as
 // nlohmann::json::parse: a repeated key keeps the last value, integers beyond 64 bits
 // become doubles, a number beyond a double (1e400) is bad_json, a UTF-8 BOM is skipped.
 // Keeps its buffers from one message to the next.
@@ -34,7 +36,9 @@ class MessageParser {
 
   // Throws Error with empty_frame, too_deep, bad_json (invalid JSON or invalid UTF-8
   // inside a string) or not_an_object. `body` must be followed by kParsePadding
-  // readable bytes.
+  // readable bytes. The Request views this parser's buffers until its next parse.
+  Request parse_request(std::string_view body);
+  // The same as a nlohmann tree.
   Json parse_padded(std::string_view body);
   // The same for any body (copied to a padded buffer first).
   Json parse(std::string_view body);

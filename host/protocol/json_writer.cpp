@@ -81,6 +81,17 @@ void JsonWriter::integer(std::uint64_t value) {
   out_.append(b.data(), r.ptr);
 }
 
+void JsonWriter::number(double value) {
+  // What nlohmann's serializer prints: its own Grisu2 form, null for NaN and infinities.
+  if (!std::isfinite(value)) {
+    out_.append("null");
+    return;
+  }
+  std::array<char, 64> b{};  // the size of the serializer's number buffer
+  char* end = nlohmann::detail::to_chars(b.data(), b.data() + b.size(), value);
+  out_.append(b.data(), static_cast<std::size_t>(end - b.data()));
+}
+
 void JsonWriter::json(const nlohmann::json& value) {
   using Type = nlohmann::json::value_t;
   switch (value.type()) {
@@ -124,19 +135,9 @@ void JsonWriter::json(const nlohmann::json& value) {
     case Type::number_unsigned:
       integer(value.get<std::uint64_t>());
       return;
-    case Type::number_float: {
-      // What nlohmann's serializer prints: its own Grisu2 form ("0.5", "1e+20"), null
-      // for NaN and infinities.
-      const double x = value.get<double>();
-      if (!std::isfinite(x)) {
-        out_.append("null");
-        return;
-      }
-      std::array<char, 64> b{};  // the size of the serializer's number buffer
-      char* end = nlohmann::detail::to_chars(b.data(), b.data() + b.size(), x);
-      out_.append(b.data(), static_cast<std::size_t>(end - b.data()));
+    case Type::number_float:
+      number(value.get<double>());
       return;
-    }
     case Type::binary:
     case Type::discarded:
       break;

@@ -20,6 +20,9 @@ class JsonWriter {
   void string(std::string_view text);
   void integer(std::int64_t value);
   void integer(std::uint64_t value);
+  // A double as nlohmann prints it (its Grisu2 form: "0.5", "1e+20"); null for NaN and
+  // infinities.
+  void number(double value);
   // Any value: objects in their (sorted) key order, numbers as nlohmann prints them.
   void json(const nlohmann::json& value);
 

@@ -22,31 +22,30 @@ std::vector<std::string> Router::types() const {
   return out;
 }
 
-Router::Reply Router::handle(const Json& request, RequestContext& ctx) const {
+Router::Reply Router::handle(const Request& request, RequestContext& ctx) const {
   Reply reply;
   const auto fail = [&reply](ErrorCode code, std::string message) {
     reply.code = code;
     reply.message = std::move(message);
     return std::move(reply);
   };
-  const auto id_it = request.find("id");
-  if (id_it == request.end()) {
+  const auto id = request.find("id");
+  if (!id) {
     return fail(ErrorCode::bad_request, "a request needs an `id` that is a string or an integer");
   }
-  const Json& id = *id_it;
-  if (!(id.is_string() || id.is_number_integer())) {
-    if (id.is_number()) reply.id = id;  // a float id is echoed with the error
+  if (!(id->is_string() || id->is_integer())) {
+    if (id->is_number()) reply.id = *id;  // a float id is echoed with the error
     return fail(ErrorCode::bad_request, "a request needs an `id` that is a string or an integer");
   }
-  reply.id = id;
-  const auto type_it = request.find("type");
-  if (type_it == request.end() || !type_it->is_string()) {
+  reply.id = *id;
+  const auto type_value = request.find("type");
+  if (!type_value || !type_value->is_string()) {
     return fail(ErrorCode::bad_request, "a request needs a `type` string");
   }
-  const auto& type = type_it->get_ref<const std::string&>();
+  const std::string_view type = type_value->get_string();
   const auto spec = specs_.find(type);
   if (spec == specs_.end()) {
-    return fail(ErrorCode::unknown_type, "unknown message type `" + type + "`");
+    return fail(ErrorCode::unknown_type, "unknown message type `" + std::string(type) + "`");
   }
   try {
     reply.result = spec->second.handler(request, ctx);
@@ -58,15 +57,15 @@ Router::Reply Router::handle(const Json& request, RequestContext& ctx) const {
     // A handler read a parameter with the wrong JSON type.
     return fail(ErrorCode::bad_params, std::string("bad parameter: ") + e.what());
   } catch (const std::exception& e) {
-    log::error("handler for `" + type + "` failed: " + e.what());
+    log::error("handler for `" + std::string(type) + "` failed: " + e.what());
     return fail(ErrorCode::internal, std::string("internal error: ") + e.what());
   }
 }
 
 Json Router::dispatch(const Json& request, RequestContext& ctx) const {
-  Reply reply = handle(request, ctx);
-  if (reply.ok) return make_ok(reply.id, std::move(reply.result));
-  return make_error(reply.id, reply.code, reply.message);
+  Reply reply = handle(Request(request), ctx);
+  if (reply.ok) return make_ok(reply.id.to_json(), std::move(reply.result).to_json());
+  return make_error(reply.id.to_json(), reply.code, reply.message);
 }
 
 }  // namespace optguard::protocol

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "protocol/envelope.hpp"
+#include "protocol/request.hpp"
 
 namespace optguard::protocol {
 
@@ -34,8 +35,11 @@ struct RequestContext {
 };
 
 // A handler gets the whole request object (params sit beside id and type) and returns
-// the `result`. It throws optguard::Error for failures the caller can act on.
-using Handler = std::function<Json(const Json& request, RequestContext& ctx)>;
+// the `result`. It throws optguard::Error for failures the caller can act on. It reads
+// the request through a Request (members straight from the parsed text, params.hpp), or
+// takes `const Json&` and gets the request's tree, built for it on demand; it returns a
+// Json or a Result (request.hpp).
+using Handler = std::function<Result(const Request& request, RequestContext& ctx)>;
 
 struct MessageSpec {
   std::string type;
@@ -47,9 +51,9 @@ class Router {
  public:
   // What one request gets: the id to echo and either the result or an error.
   struct Reply {
-    Json id;  // null when the request had no id that can be echoed
+    Value id;  // null when the request had no id that can be echoed
     bool ok = false;
-    Json result;
+    Result result;
     ErrorCode code = ErrorCode::internal;
     std::string message;
   };
@@ -58,8 +62,9 @@ class Router {
   void add(MessageSpec spec);
   // Routes one parsed request object to its handler. Never throws: a failure is an
   // error reply (bad_request, unknown_type, the handler's Error, bad_params, internal).
-  Reply handle(const Json& request, RequestContext& ctx) const;
-  // handle() as the reply object (make_ok / make_error).
+  // The reply may view the request: write it while the request lives.
+  Reply handle(const Request& request, RequestContext& ctx) const;
+  // handle() of a request tree, as the reply object (make_ok / make_error).
   Json dispatch(const Json& request, RequestContext& ctx) const;
   std::vector<std::string> types() const;
   const std::map<std::string, MessageSpec, std::less<>>& specs() const { return specs_; }

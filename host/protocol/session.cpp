@@ -17,7 +17,7 @@ constexpr std::size_t kTailRoom = kParsePadding;
 // Pending output past this is written even mid-batch (bounded memory).
 constexpr std::size_t kFlushAt = 1024 * 1024;
 
-// Frees a tree bottom-up. nlohmann's destructor first moves the children of every array
+// Frees a result tree bottom-up. nlohmann's destructor first moves the children of every array
 // and object into a heap-allocated stack (to survive any depth); ours is bounded by
 // Limits::max_depth, so plain recursion does, without that allocation per container.
 void release(Json& value) {
@@ -55,12 +55,13 @@ Session::Session(const Router& router, Caller caller, Limits limits, ByteReader&
 Session::~Session() = default;
 
 void Session::answer(std::string_view body, std::string& out) {
-  // The one path of every request: parse once, route, write the reply text.
+  // The one path of every request: parse once, route, write the reply text. The reply
+  // may view the request (its id, echoed values): both live until the text is written.
   const std::size_t start = out.size();
+  Request request;
   Router::Reply reply;
-  Json request;
   try {
-    request = parser_.parse_padded(body);
+    request = parser_.parse_request(body);
     RequestContext ctx{caller_, this};
     reply = router_.handle(request, ctx);
   } catch (const Error& e) {
@@ -71,8 +72,6 @@ void Session::answer(std::string_view body, std::string& out) {
     write_ok(out, reply.id, reply.result);
   else
     write_error(out, reply.id, reply.code, reply.message);
-  release(request);
-  release(reply.result);
   const std::size_t size = out.size() - start;
   if (size > limits_.max_reply_bytes) {
     log::warn("a reply of " + std::to_string(size) + " bytes was not sent (cap " +
@@ -83,6 +82,7 @@ void Session::answer(std::string_view body, std::string& out) {
                     " bytes; the browser accepts at most " +
                     std::to_string(limits_.max_reply_bytes) + ": ask for a smaller page");
   }
+  release(reply.result.tree());
 }
 
 std::string Session::reply_to(std::string_view body) {
@@ -93,13 +93,23 @@ std::string Session::reply_to(std::string_view body) {
   return text;
 }
 
-void Session::queue_reply(std::string_view padded_body) {
+std::size_t Session::begin_frame() {
   const std::size_t at = pending_.size();
   pending_.resize(at + sizeof(std::uint32_t));
-  answer(padded_body, pending_);
+  return at;
+}
+
+std::size_t Session::end_frame(std::size_t at) {
   const std::size_t size = pending_.size() - at - sizeof(std::uint32_t);
   const auto length = static_cast<std::uint32_t>(size);
   std::memcpy(pending_.data() + at, &length, sizeof length);
+  return size;
+}
+
+void Session::queue_reply(std::string_view padded_body) {
+  const std::size_t at = begin_frame();
+  answer(padded_body, pending_);
+  const std::size_t size = end_frame(at);
   if (log::enabled(log::Level::debug)) {
     log::debug("request of " + std::to_string(padded_body.size()) + " bytes, reply of " +
                std::to_string(size) + " bytes");
@@ -170,10 +180,12 @@ int Session::run() {
         if (skip_left > 0) break;
         log::warn("skipped a frame of " + std::to_string(skip_length) + " bytes (cap " +
                   std::to_string(limits_.max_request_bytes) + ")");
-        queue_frame(serialize(make_error(nullptr, ErrorCode::frame_too_large,
-                                         "the message is " + std::to_string(skip_length) +
-                                             " bytes; the host accepts at most " +
-                                             std::to_string(limits_.max_request_bytes))));
+        const std::size_t at = begin_frame();
+        write_error(pending_, Value(), ErrorCode::frame_too_large,
+                    "the message is " + std::to_string(skip_length) +
+                        " bytes; the host accepts at most " +
+                        std::to_string(limits_.max_request_bytes));
+        end_frame(at);
         continue;
       }
       if (end - pos < 4) break;

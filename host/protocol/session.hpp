@@ -47,6 +47,10 @@ class Session final : public EventSink {
   void answer(std::string_view body, std::string& out);
   // Appends the reply frame of one request to the pending output.
   void queue_reply(std::string_view padded_body);
+  // A frame written in place: begin_frame() reserves its length prefix and returns where
+  // it starts; end_frame() fills in the length of what was appended since, and returns it.
+  std::size_t begin_frame();
+  std::size_t end_frame(std::size_t at);
   // Appends one frame (prefix and body) to the pending output.
   void queue_frame(std::string_view body);
   // Writes the pending output; false (and logged) when the browser has gone.

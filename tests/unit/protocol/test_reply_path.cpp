@@ -1,5 +1,5 @@
-// The host's one reply path (MessageParser: simdjson -> the nlohmann tree handlers read;
-// Router::handle; JsonWriter) against the reference (nlohmann's own parser and dump, in
+// The host's one reply path (MessageParser: simdjson -> the Request handlers read;
+// Router::handle; Result and JsonWriter) against the reference (nlohmann's own parser and dump, in
 // reference_path.hpp): the same reply text for every request, and the batched session
 // loop against frames that arrive one byte at a time.
 #include <catch2/catch.hpp>
@@ -37,10 +37,26 @@ app::Services& services() {
 Router core_router(app::Services& services) {
   Router r;
   app::register_core_messages(r, services);
-  r.add({"sum", "adds `a` and `b`", [](const Json& req, RequestContext&) {
+  // Reads its params from the request (simdjson's DOM in the host, the tree in the
+  // reference) and `b` from the request's tree.
+  r.add({"sum", "adds `a` and `b`", [](const Request& req, RequestContext&) {
            const auto a = params::optional_int(req, "a", -1000, 1000);
-           return Json{{"sum", a.value_or(0) + req.at("b").get<std::int64_t>()},
-                       {"name", params::optional_string(req, "name").value_or("")}};
+           return Json{{"sum", a.value_or(0) + req.json().at("b").get<std::int64_t>()},
+                       {"name", params::optional_string(req, "name").value_or("")},
+                       {"flag", params::optional_bool(req, "flag").value_or(false)}};
+         }});
+  // A result assembled member by member, echoing values of the request.
+  r.add({"echo", "echoes `x` and `y` beside a tree", [](const Request& req, RequestContext&) {
+           Result result;
+           result.add("z", Json{{"k", 1}});
+           if (const auto x = req.find("x")) result.add("x", *x);
+           if (const auto y = req.find("y")) result.add("a", *y);
+           result.add("z", params::require_string(req, "s"));  // replaces the first z
+           return result;
+         }});
+  // A handler written for the tree.
+  r.add({"tree", "reads the tree", [](const Json& req, RequestContext&) {
+           return Json{{"keys", req.size()}, {"v", req.value("v", Json())}};
          }});
   r.add({"boom", "throws",
          [](const Json&, RequestContext&) -> Json { throw std::runtime_error("kaput \xff"); }});
@@ -106,6 +122,17 @@ TEST_CASE("reply path: every reply is byte for byte the reference reply", "[path
       R"({"id":20,"type":"sum","b":"3"})",         // nlohmann type_error: bad_params
       R"({"id":21,"type":"sum"})",                 // nlohmann out_of_range: bad_params
       R"({"id":22,"type":"boom"})",                // internal
+      R"({"id":23,"type":"sum","a":18446744073709551615,"b":1})",  // wraps to -1, as nlohmann
+      R"({"id":24,"type":"sum","a":null,"b":1,"name":null,"flag":true})",  // null: absent
+      R"({"id":25,"type":"sum","a":1,"a":5,"b":1,"flag":"yes"})",          // bad_params
+      R"({"id":26,"type":"sum","a":1.5,"b":1})",                           // not an integer
+      R"({"id":27,"type":"echo","s":"s","x":{"b":[1,{"d":0,"c":1e3,"d":-2}],"a":null},"y":-0.0})",
+      R"({"id":28,"type":"echo","s":"s","x":"\u00e9\ud83d\ude00\"","x":18446744073709551615})",
+      R"({"id":29,"type":"echo","x":1})",  // bad_params: no `s`
+      R"({"id":30,"type":"tree","v":{"b":1,"a":[2.5]},"w":0})",
+      R"({"id":31,"type":"ping","data":[[[[[[[1]]]]]]]})",  // depth 8 holding a value
+      R"({"id":32,"type":"ping","data":{"q":1,"p":2,"o":3,"n":4,"m":5,"l":6,"k":7,"j":8,"i":9,)"
+      R"("h":10,"g":11,"f":12,"e":13,"d":14,"c":15,"b":16,"a":17,"q":18}})",  // over 16 keys
       "[1]",
       "42",
       "\"s\"",
@@ -132,7 +159,9 @@ TEST_CASE("reply path: every reply is byte for byte the reference reply", "[path
   // Refused before any parser runs.
   const std::vector<std::string> early = {
       "",
-      R"({"id":17,"type":"ping","data":)" + nested(8) + "}",  // depth 9: too deep
+      R"({"id":17,"type":"ping","data":)" + nested(8) + "}",    // depth 9: too deep
+      R"({"id":18,"type":"ping","data":[[[[[[[[1]]]]]]]]})",    // depth 9 holding a value
+      R"({"id":19,"type":"ping","data":[[[[[[[[1]]]]]]]] x})",  // too deep and malformed
   };
   for (const auto& body : plain) {
     INFO(body);

@@ -1,0 +1,130 @@
+#pragma once
+// What a handler reads and returns, without a nlohmann tree on the hot path.
+//
+//   Request: one parsed request. Members are read straight from simdjson's DOM (find(),
+//            the params.hpp helpers); the nlohmann tree of the whole request is built
+//            only when a handler asks for it (json(), or a handler that takes
+//            `const Json&`: a Request converts to the tree on demand).
+//   Value:   one value inside a request (a DOM element, or a node of a nlohmann tree).
+//   Result:  what a handler returns: a nlohmann value, or an object assembled member by
+//            member whose members may be values of the request itself (echoed as they
+//            came, no tree built). Either is written by JsonWriter exactly as nlohmann's
+//            dump of the same tree would be (keys sorted, a repeated key's last value).
+//
+// A Request made by MessageParser views the parser's buffers: it and every Value taken
+// from it are valid until the parser's next parse.
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "protocol/envelope.hpp"
+
+namespace optguard::protocol {
+
+class JsonWriter;
+
+class Value {
+ public:
+  Value() = default;  // no value: null
+  explicit Value(const Json& value) : json_(&value) {}
+  explicit Value(simdjson::dom::element element) : dom_(element), is_dom_(true) {}
+
+  // As nlohmann's is_null / is_string / is_boolean / is_number_integer (signed or
+  // unsigned) / is_number.
+  bool is_null() const;
+  bool is_string() const;
+  bool is_bool() const;
+  bool is_integer() const;
+  bool is_number() const;
+  // Preconditions: the matching is_*(). get_int64 converts as nlohmann's get<int64_t>
+  // (an unsigned value above INT64_MAX wraps).
+  std::string_view get_string() const;
+  bool get_bool() const;
+  std::int64_t get_int64() const;
+
+  // The nlohmann value (what nlohmann's parser would have built).
+  Json to_json() const;
+  // Writes the value as nlohmann's dump of to_json() would.
+  void write(JsonWriter& w) const;
+
+ private:
+  const Json* json_ = nullptr;
+  simdjson::dom::element dom_;
+  bool is_dom_ = false;
+};
+
+class Request {
+ public:
+  Request() = default;  // no request (an empty object)
+  // A view of simdjson's DOM of the request (an object).
+  explicit Request(simdjson::dom::element root) : dom_(root), mode_(Mode::dom) {}
+  // A view of a tree the caller keeps alive (tests, the reference path).
+  explicit Request(const Json& tree) : borrowed_(&tree), mode_(Mode::borrowed) {}
+  // Owns the tree (a body nlohmann's parser read).
+  static Request owning(Json tree);
+
+  // The member `key` (null included); a repeated key gives its last value, as nlohmann's
+  // parser keeps. nullopt when absent.
+  std::optional<Value> find(std::string_view key) const;
+  bool contains(std::string_view key) const { return find(key).has_value(); }
+
+  // The whole request as nlohmann's parser builds it, built on first use.
+  const Json& json() const;
+  // A handler written for the tree (`const Json& req`) gets it through this conversion.
+  operator const Json&() const { return json(); }  // NOLINT(google-explicit-constructor)
+  // The tree, moved out (built if needed).
+  Json take_json() &&;
+
+ private:
+  enum class Mode { none, dom, borrowed, owned };
+  simdjson::dom::element dom_;
+  const Json* borrowed_ = nullptr;
+  mutable std::optional<Json> tree_;  // owned, or built from the DOM on demand
+  Mode mode_ = Mode::none;
+};
+
+class Result {
+ public:
+  Result() = default;  // null
+  // The whole result as a tree (what most handlers return).
+  Result(Json value) : tree_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+
+  // An object result, member by member (starting from an empty object). Adding a key
+  // again replaces its value.
+  Result& add(std::string key, Json value);
+  // A value of the request, echoed as it came: no tree is built for it.
+  Result& add(std::string key, Value value);
+
+  // The result as one nlohmann value.
+  Json to_json() &&;
+  void write(JsonWriter& w) const;
+  // The tree part (for freeing it early).
+  Json& tree() { return tree_; }
+
+ private:
+  struct Member {
+    std::string key;
+    std::variant<Json, Value> value;
+  };
+  Member& slot(std::string key);
+
+  Json tree_;
+  bool members_mode_ = false;
+  std::vector<Member> members_;  // sorted by key, each key once
+};
+
+// Appends the text of {"id", "ok": true, "result"} / {"error": {"code", "message"}, "id",
+// "ok": false}: what serialize(make_ok(id.to_json(), result.to_json())) etc. give.
+void write_ok(std::string& out, const Value& id, const Result& result);
+void write_error(std::string& out, const Value& id, ErrorCode code, std::string_view message);
+
+// The nlohmann tree of a simdjson element (what nlohmann's parser builds for its text).
+Json to_json(simdjson::dom::element element);
+
+}  // namespace optguard::protocol
