@@ -14,14 +14,14 @@
 import { effective, STATIC_CATEGORIES } from '../lib/choices.js';
 import { dayOf, hostOf, isWebUrl } from '../lib/site.js';
 import { blockMatcher } from '../lib/dnr-match.js';
-import { copyCategory, OWN_RULE_BASE } from './rules.js';
+import { copyCategory, hostRuleCategory, OWN_RULE_BASE } from './rules.js';
 
 export const BLOCKED_ERRORS = Object.freeze({ chromium: 'net::ERR_BLOCKED_BY_CLIENT', firefox: 'NS_ERROR_ABORT' });
 
 /** Category of a matched DNR rule, or null for rules that do not block (headers, trust). */
 export function categoryOfRule(rule) {
   if (STATIC_CATEGORIES.includes(rule?.rulesetId)) return rule.rulesetId;
-  if (rule?.rulesetId === '_dynamic' && rule.ruleId < OWN_RULE_BASE) return 'custom';
+  if (rule?.rulesetId === '_dynamic' && rule.ruleId < OWN_RULE_BASE) return hostRuleCategory(rule.ruleId);
   // Dynamic copies of a static ruleset (a per-site category switch replaced it).
   if (rule?.rulesetId === '_dynamic') return copyCategory(rule.ruleId);
   return null;
@@ -59,7 +59,9 @@ export class Activity {
 
   /** The host rules currently installed (custom filters), for local attribution. */
   setCustomRules(rules) {
-    this.customRules = rules?.length ? blockMatcher(rules) : null;
+    // Learned trackers' rules (ids from 90000) are left to classify, which names them "learned".
+    const custom = (rules ?? []).filter((r) => hostRuleCategory(r.id) === 'custom');
+    this.customRules = custom.length ? blockMatcher(custom) : null;
   }
 
   /** webRequest.onBeforeRequest for main_frame only: a new top document starts the tab afresh. */

@@ -11,6 +11,7 @@ import { Evidence } from './evidence.js';
 import { GpcDeclarations } from './gpc-declaration.js';
 import { HostConnection } from './host-connection.js';
 import { ListUpdates } from './lists.js';
+import { PixelLearner } from './pixel-learner.js';
 import { PrivacySettings } from './privacy-settings.js';
 import { hostRulesToInstall, RuleManager } from './rules.js';
 import { SignalScripts } from './signals.js';
@@ -98,6 +99,13 @@ export class Controller {
       now,
       hostRequest: (type, params) => this.host.request(type, params, { timeoutMs: 120000 }),
       reloadRules: () => this.loadHostRules(),
+    });
+    // Learned trackers: pixel observations to the host; what it learns is blocked at once.
+    this.pixels = new PixelLearner({
+      timers,
+      hostConnected: () => this.host.connected,
+      send: (observations) => this.host.request('observe_pixels', { observations }, { timeoutMs: 60000 }),
+      onLearned: () => this.loadHostRules(),
     });
     this.appliedSig = null;
     this.lastApply = null;
@@ -246,6 +254,7 @@ export class Controller {
     // Choices replayed, state adopted, host rules installed: what tests wait for.
     await this.state.setStatus({ hostSynced: this.host.connected, hostSyncedAt: this.api.now() });
     await this.flushEvidence();
+    this.pixels.flush().catch(() => {});
     if (!this.activity.debugAvailable && !this.activity.unclassified.length) {
       // Counting needs classify here: have the host load its engine now, not on the first
       // blocked request (a fresh home builds it from the lists, which takes seconds).

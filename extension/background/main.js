@@ -60,6 +60,13 @@ api.webRequest.onCompleted.addListener(
   }),
   { urls: ['http://*/*', 'https://*/*'], types: ['main_frame'] },
 );
+// Learned trackers: completed pixel-like third-party requests, observed after the fact (not
+// blocking); Firefox names beacons and srcset images with types of its own.
+api.webRequest.onCompleted.addListener(
+  whenStarted((d) => ctl.pixels.observe(d)),
+  { urls: ['http://*/*', 'https://*/*'], types: api.flavor === 'firefox' ? ['image', 'imageset', 'ping', 'beacon', 'xmlhttprequest'] : ['image', 'ping', 'xmlhttprequest'] },
+  ['responseHeaders'],
+);
 api.dnr.onRuleMatchedDebug?.addListener((info) => ctl.activity.onRuleMatched(info));
 api.tabs.onRemoved.addListener(whenStarted((tabId) => ctl.counts.remove(tabId)));
 

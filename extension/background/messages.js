@@ -7,11 +7,11 @@ import { EVIDENCE_ALARM } from './controller.js';
 /** Host requests the options page may make directly through the background. */
 export const HOST_PASSTHROUGH = new Set([
   'hello', 'ping', 'get_state', 'filters_list', 'filters_add', 'filters_remove',
-  'ledger_list', 'ledger_export', 'ledger_verify',
+  'ledger_list', 'ledger_export', 'ledger_verify', 'learned_list', 'learned_remove',
 ]);
 
 /** Host requests after which the rules must be reloaded (a custom filter takes effect at once). */
-const RELOAD_AFTER = new Set(['filters_add', 'filters_remove']);
+const RELOAD_AFTER = new Set(['filters_add', 'filters_remove', 'learned_remove']);
 
 export function isTrustedSender(sender, runtime) {
   if (!sender || sender.id !== runtime.id) return false;
@@ -42,6 +42,7 @@ export function createDispatcher(ctl) {
     lists_update_now: () => ctl.lists.updateNow(),
     privacy_describe: () => ctl.privacy.describe(ctl.state.choices),
     flush_evidence: () => ctl.flushEvidence(),
+    flush_pixels: () => ctl.pixels.flush(),
     export_settings: async () => {
       const lists = await ctl.lists.info();
       let customFilters = null;

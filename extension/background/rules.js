@@ -105,13 +105,25 @@ export function buildOwnRules(choices, resourceTypes) {
   return rules;
 }
 
-/** Host rules (custom filters) that apply now: only ids 1..99999, and only when switched on. */
+/** Host rules from this id on are learned trackers' (docs/protocol.md "Learned trackers"). */
+export const LEARNED_RULE_BASE = 90000;
+
+/** The category of a host rule id: "learned" from LEARNED_RULE_BASE, else "custom". */
+export function hostRuleCategory(id) {
+  return id >= LEARNED_RULE_BASE ? 'learned' : 'custom';
+}
+
+/**
+ * Host rules that apply now: only ids 1..99999, custom filters when `block:custom` is on,
+ * learned trackers when `block:learned` is on.
+ */
 export function hostRulesToInstall(choices, hostRules) {
-  if (!choices.global.protection || !choices.global['block:custom']) return [];
+  if (!choices.global.protection) return [];
   const exempt = exemptSites(choices, 'custom');
   return (hostRules ?? [])
     .filter((r) => Number.isInteger(r?.id) && r.id >= 1 && r.id < OWN_RULE_BASE)
-    .map((r) => excludeInitiators(r, exempt));
+    .filter((r) => choices.global[`block:${hostRuleCategory(r.id)}`])
+    .map((r) => (hostRuleCategory(r.id) === 'custom' ? excludeInitiators(r, exempt) : r));
 }
 
 /**

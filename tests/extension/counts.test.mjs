@@ -105,7 +105,8 @@ describe('Activity: what was blocked, exactly', () => {
 
   it('categoryOfRule', () => {
     assert.equal(categoryOfRule({ rulesetId: 'social', ruleId: 1 }), 'social');
-    assert.equal(categoryOfRule({ rulesetId: '_dynamic', ruleId: 99999 }), 'custom');
+    assert.equal(categoryOfRule({ rulesetId: '_dynamic', ruleId: 89999 }), 'custom');
+    assert.equal(categoryOfRule({ rulesetId: '_dynamic', ruleId: 90000 }), 'learned'); // learned trackers
     assert.equal(categoryOfRule({ rulesetId: '_dynamic', ruleId: 100007 }), null);
     assert.equal(categoryOfRule({ rulesetId: '_session', ruleId: 1 }), null);
   });

@@ -100,8 +100,10 @@ describe('host rules and rulesets', () => {
   it('installs host rules only with ids 1..99999', () => {
     assert.deepEqual(hostRulesToInstall(defaultChoices(), hostRules).map((r) => r.id), [1, 99999]);
   });
-  it('drops host rules when custom filters or protection are off', () => {
-    assert.deepEqual(hostRulesToInstall(choose({ scope: 'global', key: 'block:custom', value: false }), hostRules), []);
+  it('drops host rules when custom filters, learned trackers or protection are off', () => {
+    // ids from 90000 are learned trackers' (block:learned), below are custom filters'.
+    assert.deepEqual(hostRulesToInstall(choose({ scope: 'global', key: 'block:custom', value: false }), hostRules).map((r) => r.id), [99999]);
+    assert.deepEqual(hostRulesToInstall(choose({ scope: 'global', key: 'block:learned', value: false }), hostRules).map((r) => r.id), [1]);
     assert.deepEqual(hostRulesToInstall(choose({ scope: 'global', key: 'protection', value: false }), hostRules), []);
   });
   it('enables one static ruleset per switched-on category', () => {
