@@ -31,7 +31,7 @@ export function observationOf(d) {
   if (!domain || !site || domain === site) return null;
   if (!pixelReason(d)) return null;
   if (!identifierIn(d.url)) return null;
-  return { domain, site, url: d.url.slice(0, 512) };
+  return { domain, site, url: d.url.slice(0, 512), type: d.type };
 }
 
 export class PixelLearner {

@@ -77,6 +77,51 @@ async function addFilters() {
   }
 }
 
+// ---- learned trackers -----------------------------------------------------------------
+async function loadLearned() {
+  const list = $('learned-list');
+  try {
+    const r = await host('learned_list');
+    if (!r.trackers?.length) {
+      list.replaceChildren(li(t('learnedNone')));
+      return;
+    }
+    list.replaceChildren(
+      ...r.trackers.map((tr) => {
+        const item = li('');
+        item.dataset.domain = tr.domain;
+        const code = document.createElement('code');
+        code.textContent = tr.domain;
+        const sites = document.createElement('span');
+        sites.className = 'learned-sites';
+        sites.textContent = t('learnedSeenOn', (tr.sites ?? []).join(', '));
+        const btn = document.createElement('button');
+        btn.type = 'button';
+        btn.className = 'learned-undo';
+        btn.textContent = t('learnedUndo');
+        btn.setAttribute('aria-label', t('learnedUndoLabel', tr.domain));
+        btn.addEventListener('click', async () => {
+          btn.disabled = true;
+          try {
+            // The background reloads the host's rules after it (messages.js RELOAD_AFTER).
+            await host('learned_remove', { domain: tr.domain });
+            $('learned-status').textContent = t('learnedUndone', tr.domain);
+            await loadLearned();
+            $('learned-h').focus?.();
+          } catch (e) {
+            btn.disabled = false;
+            showError($('learned-status'), e);
+          }
+        });
+        item.append(code, ' ', sites, ' ', btn);
+        return item;
+      }),
+    );
+  } catch (e) {
+    list.replaceChildren(li(t('errorPrefix', e.message), 'error'));
+  }
+}
+
 // ---- list updates ---------------------------------------------------------------------
 async function loadLists() {
   const info = await call('lists_info');
@@ -209,7 +254,7 @@ document.addEventListener('DOMContentLoaded', () => {
       showError($('diag-out'), e);
     }
   });
-  Promise.allSettled([loadFilters(), loadLists(), loadPrivacy()]).then(() => {
+  Promise.allSettled([loadFilters(), loadLearned(), loadLists(), loadPrivacy()]).then(() => {
     document.body.dataset.ready = 'true';
   });
 });

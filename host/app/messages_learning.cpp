@@ -41,6 +41,19 @@ void reload_after_change(Services& services) {
   }
 }
 
+// "That no list already blocks": a URL the engine blocks by a list (a category switched off, a
+// trusted site let it load) is the lists' business, not learning's.
+bool list_blocks(Services& services, const learning::Observation& o, const std::string& type) {
+  if (o.url.empty()) return false;
+  try {
+    const auto v = services.engine().match(o.url, "https://" + o.site + "/", type);
+    return v.decision == filters::Decision::block && v.category != filters::Category::learned;
+  } catch (const std::exception& e) {
+    log::warn(std::string("learning: the filter engine is not available: ") + e.what());
+    return false;
+  }
+}
+
 void record_in_ledger(Services& services, const std::vector<ledger::NewRecord>& records) {
   if (records.empty()) return;
   services.ledger().append(records);
@@ -55,6 +68,7 @@ void register_learning_messages(protocol::Router& router, Services& services) {
                 const Json& list = params::require_array(req, "observations");
                 std::vector<learning::Observation> obs;
                 obs.reserve(list.size());
+                int listed = 0;
                 for (std::size_t i = 0; i < list.size(); ++i) {
                   const Json& o = list[i];
                   if (!o.is_object()) {
@@ -64,8 +78,16 @@ void register_learning_messages(protocol::Router& router, Services& services) {
                   std::string url;
                   if (const auto it = o.find("url"); it != o.end() && it->is_string())
                     url = it->get<std::string>();
-                  obs.push_back(
-                      {member_string(o, "domain", i), member_string(o, "site", i), std::move(url)});
+                  std::string type = "image";
+                  if (const auto it = o.find("type"); it != o.end() && it->is_string())
+                    type = it->get<std::string>();
+                  learning::Observation one{member_string(o, "domain", i),
+                                            member_string(o, "site", i), std::move(url)};
+                  if (list_blocks(services, one, type)) {
+                    ++listed;
+                    continue;
+                  }
+                  obs.push_back(std::move(one));
                 }
                 const auto r = services.learner().observe(obs, ledger::now_ms());
                 Json learned = Json::array();
@@ -83,7 +105,9 @@ void register_learning_messages(protocol::Router& router, Services& services) {
                   reload_after_change(services);
                   record_in_ledger(services, records);
                 }
-                return Json{{"accepted", r.accepted}, {"ignored", r.ignored}, {"learned", learned}};
+                return Json{{"accepted", r.accepted},
+                            {"ignored", r.ignored + listed},
+                            {"learned", learned}};
               }});
   router.add({"learned_list", "the learned trackers, with the sites each was seen on",
               [&services](const Json& /*req*/, protocol::RequestContext& /*ctx*/) {

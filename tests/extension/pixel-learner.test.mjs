@@ -46,7 +46,7 @@ describe('pixel heuristics', () => {
 describe('observationOf', () => {
   it('keys a third-party identifier pixel by tracker domain and first-party site', () => {
     assert.deepEqual(observationOf(gif('https://a.px.example/p.gif?uid=a1b2c3d4e5', 'https://www.news.test')), {
-      domain: 'px.example', site: 'news.test', url: 'https://a.px.example/p.gif?uid=a1b2c3d4e5',
+      domain: 'px.example', site: 'news.test', url: 'https://a.px.example/p.gif?uid=a1b2c3d4e5', type: 'image',
     });
   });
   it('skips first-party, id-less, non-pixel and non-web requests', () => {

@@ -126,6 +126,18 @@ TEST_CASE("learned rules come after the custom filters' ids", "[learning][messag
   CHECK(rules[1]["id"] == 90000);
 }
 
+TEST_CASE("a URL a list already blocks is not counted", "[learning][messages]") {
+  Host h;
+  CHECK(h.ok({{"type", "filters_add"}, {"text", "||listed.example^"}})["added"] == 1);
+  json r = h.ok({{"type", "observe_pixels"},
+                 {"observations",
+                  json::array({obs("listed.example", "a.test"), obs("listed.example", "b.test"),
+                               obs("listed.example", "c.test")})}});
+  CHECK(r["accepted"] == 0);
+  CHECK(r["ignored"] == 3);
+  CHECK(r["learned"].empty());
+}
+
 TEST_CASE("the learning messages answer bad params clearly", "[learning][messages]") {
   Host h;
   auto code = [&](const json& req) {
