@@ -13,6 +13,10 @@ export const SITE = 'site.test'; // the first party under test
 export const FIRST_PARTY = ['site.test', 'www.site.test'];
 export const OTHER_SITE = 'other.test'; // a second first-party site (exemptions apply "only there")
 export const HARMLESS = 'cdn.harmless.test'; // a third party no list blocks
+// Learned trackers (learning.e2e.mjs): a made-up pixel host in no list, and first-party sites
+// (distinct registrable domains) that embed it.
+export const LEARN_TRACKER = 'px.quietmetrics.test';
+export const LEARN_SITES = ['learn-a.test', 'learn-b.test', 'learn-c.test', 'learn-d.test', 'learn-e.test'];
 
 // One tracker per category, each matched by exactly one category's list (checked below).
 export const TRACKERS = {
@@ -82,7 +86,7 @@ export function isTrackerHost(host) {
 
 /** Every name the browser must resolve to the local server. */
 export function allHosts({ bench = false } = {}) {
-  const hosts = [...FIRST_PARTY, OTHER_SITE, HARMLESS, ...Object.values(TRACKERS)];
+  const hosts = [...FIRST_PARTY, OTHER_SITE, HARMLESS, ...Object.values(TRACKERS), LEARN_TRACKER, ...LEARN_SITES];
   if (bench) hosts.push(...benchTrackerHosts());
   return hosts;
 }

@@ -131,8 +131,19 @@ function plainPage({ host }) {
 <script>${SIGNALS_PROBE}</script></head><body><h1>${esc(host)}</h1><p>A plain page.</p></body></html>`;
 }
 
+// One third-party image (`src`, a full URL) on a first-party page; window.__img says
+// "load" or "error" once it settled (learning.e2e.mjs).
+function imagePage({ host, query }) {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(host)}</title></head><body>
+<h1>${esc(host)}</h1>
+<img alt="" width="1" height="1" src="${esc(query.get('src') ?? '')}"
+  onload="window.__img = 'load'" onerror="window.__img = 'error'">
+</body></html>`;
+}
+
 export const pages = {
   '/': plainPage,
+  '/image': imagePage,
   '/signals': signalsPage,
   '/requests': requestsPage,
   '/bench': benchPage,

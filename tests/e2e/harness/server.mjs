@@ -145,7 +145,7 @@ export class TestServer {
       return send(200, 'text/javascript', `window.__loaded = (window.__loaded || []).concat(${JSON.stringify(host + req.url)});`);
     }
     if (path.endsWith('.css')) return send(200, 'text/css', `/* ${host} */`);
-    if (/\.(gif|png)$/.test(path)) return send(200, path.endsWith('.png') ? 'image/png' : 'image/gif', GIF);
+    if (/\.(gif|png)$/.test(path)) return send(200, path.endsWith('.png') ? 'image/png' : 'image/gif', GIF, { 'content-length': GIF.length });
     if (path.endsWith('/k-sb') || path.includes('/k-ap')) return send(204, 'text/plain', '');
     if (path.endsWith('frame')) return send(200, 'text/html; charset=utf-8', pages.framePage({ server: this, host, query: u.searchParams }));
     if (path.endsWith('/landing')) return send(200, 'text/html; charset=utf-8', '<!doctype html><title>landing</title><p>landed</p>');
