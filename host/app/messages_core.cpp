@@ -23,8 +23,8 @@ void register_core_messages(protocol::Router& router, Services& /*services*/) {
               [](const protocol::Request& req, protocol::RequestContext& /*ctx*/) {
                 // `data` goes back as it came, written from the request (no tree).
                 protocol::Result result;
-                result.add("pong", true);
                 if (const auto data = req.find("data")) result.add("data", *data);
+                result.add("pong", true);
                 return result;
               }});
 }

@@ -9,6 +9,28 @@ namespace optguard::protocol {
 namespace {
 using simdjson::dom::element_type;
 
+// Sorts [first, last) by key, and a repeated key by position: in nlohmann's key order,
+// and with the last value of a repeated key last in its run. (std::stable_sort would
+// allocate a buffer.)
+template <typename Entry>
+void sort_by_key(Entry* first, Entry* last) {
+  const auto before = [](const Entry& a, const Entry& b) {
+    const int c = a.key.compare(b.key);
+    return c < 0 || (c == 0 && a.position < b.position);
+  };
+  if (std::is_sorted(first, last, before)) return;  // often: members added in key order
+  if (last - first > 16) {
+    std::sort(first, last, before);
+    return;
+  }
+  for (Entry* i = first + 1; i < last; ++i) {  // insertion sort: a handful of members
+    const Entry e = *i;
+    Entry* j = i;
+    for (; j > first && before(e, *(j - 1)); --j) *j = *(j - 1);
+    *j = e;
+  }
+}
+
 // Writes a DOM object as nlohmann's dump of its tree: keys sorted (nlohmann's object is a
 // std::map<std::string>, compared byte by byte like string_view), a repeated key once,
 // with its last value.
@@ -16,6 +38,7 @@ void write_object(JsonWriter& w, simdjson::dom::object object) {
   struct Field {
     std::string_view key;
     simdjson::dom::element value;
+    std::size_t position;
   };
   constexpr std::size_t kInline = 16;
   std::array<Field, kInline> inline_fields{};
@@ -25,15 +48,16 @@ void write_object(JsonWriter& w, simdjson::dom::object object) {
   if (object.size() <= kInline) {
     for (const auto field : object) {
       if (n == kInline) break;  // size() is exact for any object under 2^24 members
-      fields[n++] = Field{field.key, field.value};
+      fields[n] = Field{field.key, field.value, n};
+      ++n;
     }
   } else {
-    for (const auto field : object) heap_fields.push_back(Field{field.key, field.value});
+    for (const auto field : object)
+      heap_fields.push_back(Field{field.key, field.value, heap_fields.size()});
     fields = heap_fields.data();
     n = heap_fields.size();
   }
-  std::stable_sort(fields, fields + n,
-                   [](const Field& a, const Field& b) { return a.key < b.key; });
+  sort_by_key(fields, fields + n);
   w.raw("{");
   bool first = true;
   for (std::size_t i = 0; i < n; ++i) {
@@ -45,6 +69,15 @@ void write_object(JsonWriter& w, simdjson::dom::object object) {
     Value(fields[i].value).write(w);
   }
   w.raw("}");
+}
+
+// Keys are short: compared in place rather than by a call to memcmp.
+bool same_key(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
 }
 
 const Json& empty_object() {
@@ -192,6 +225,16 @@ void Value::write(JsonWriter& w) const {
 
 // ---- Request ----
 
+Request::Request(simdjson::dom::element root) : dom_(root), mode_(Mode::dom) {
+  const simdjson::dom::object fields = dom_.get_object().value_unsafe();
+  if (fields.size() > kIndexed) return;
+  for (const auto field : fields) {
+    if (member_count_ == kIndexed) return;  // size() is exact below 2^24 members
+    members_[member_count_++] = Member{field.key, field.value};
+  }
+  indexed_ = true;
+}
+
 Request Request::owning(Json tree) {
   Request r;
   r.tree_ = std::move(tree);
@@ -202,10 +245,16 @@ Request Request::owning(Json tree) {
 std::optional<Value> Request::find(std::string_view key) const {
   switch (mode_) {
     case Mode::dom: {
+      if (indexed_) {
+        for (std::size_t i = member_count_; i-- > 0;) {  // from the end: the last one wins
+          if (same_key(members_[i].key, key)) return Value(members_[i].value);
+        }
+        return std::nullopt;
+      }
       std::optional<Value> found;
       const simdjson::dom::object fields = dom_.get_object().value_unsafe();
-      for (const auto field : fields) {
-        if (field.key == key) found = Value(field.value);  // the last one wins
+      for (auto it = fields.begin(); it != fields.end(); ++it) {
+        if (it.key_equals(key)) found = Value(it.value());  // the last one wins
       }
       return found;
     }
@@ -249,36 +298,34 @@ Json Request::take_json() && {
 
 // ---- Result ----
 
-Result::Member& Result::slot(std::string key) {
-  if (!members_mode_) {
-    members_mode_ = true;
-    tree_ = Json();
-  }
-  const auto it = std::lower_bound(members_.begin(), members_.end(), key,
-                                   [](const Member& m, const std::string& k) { return m.key < k; });
-  if (it != members_.end() && it->key == key) return *it;
-  return *members_.insert(it, Member{std::move(key), Json()});
-}
-
 Result& Result::add(std::string key, Json value) {
-  slot(std::move(key)).value = std::move(value);
+  start_object();
+  members_.push_back(Member{std::move(key), std::move(value)});
   return *this;
 }
 
 Result& Result::add(std::string key, Value value) {
-  slot(std::move(key)).value = value;
+  start_object();
+  members_.push_back(Member{std::move(key), value});
   return *this;
+}
+
+void Result::start_object() {
+  if (members_mode_) return;
+  members_mode_ = true;
+  tree_ = Json();
+  members_.reserve(4);
 }
 
 Json Result::to_json() && {
   if (!members_mode_) return std::move(tree_);
   Json out(Json::value_t::object);
   auto& object = out.get_ref<Json::object_t&>();
-  for (auto& m : members_) {
+  for (auto& m : members_) {  // in add order: a key added again replaces its value
     if (auto* tree = std::get_if<Json>(&m.value))
-      object.emplace(std::move(m.key), std::move(*tree));
+      object.insert_or_assign(std::move(m.key), std::move(*tree));
     else
-      object.emplace(std::move(m.key), std::get<Value>(m.value).to_json());
+      object.insert_or_assign(std::move(m.key), std::get<Value>(m.value).to_json());
   }
   return out;
 }
@@ -288,17 +335,34 @@ void Result::write(JsonWriter& w) const {
     w.json(tree_);
     return;
   }
+  struct Entry {
+    std::string_view key;
+    const Member* member;
+    std::size_t position;
+  };
+  constexpr std::size_t kInline = 8;
+  std::array<Entry, kInline> inline_entries{};
+  std::vector<Entry> heap_entries;
+  Entry* entries = inline_entries.data();
+  const std::size_t n = members_.size();
+  if (n > kInline) {
+    heap_entries.resize(n);
+    entries = heap_entries.data();
+  }
+  for (std::size_t i = 0; i < n; ++i) entries[i] = Entry{members_[i].key, &members_[i], i};
+  sort_by_key(entries, entries + n);
   w.raw("{");
   bool first = true;
-  for (const auto& m : members_) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + 1 < n && entries[i + 1].key == entries[i].key) continue;  // replaced later
     if (!first) w.raw(",");
     first = false;
-    w.string(m.key);
+    w.string(entries[i].key);
     w.raw(":");
-    if (const auto* tree = std::get_if<Json>(&m.value))
+    if (const auto* tree = std::get_if<Json>(&entries[i].member->value))
       w.json(*tree);
     else
-      std::get<Value>(m.value).write(w);
+      std::get<Value>(entries[i].member->value).write(w);
   }
   w.raw("}");
 }

@@ -16,6 +16,7 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -63,7 +64,7 @@ class Request {
  public:
   Request() = default;  // no request (an empty object)
   // A view of simdjson's DOM of the request (an object).
-  explicit Request(simdjson::dom::element root) : dom_(root), mode_(Mode::dom) {}
+  explicit Request(simdjson::dom::element root);
   // A view of a tree the caller keeps alive (tests, the reference path).
   explicit Request(const Json& tree) : borrowed_(&tree), mode_(Mode::borrowed) {}
   // Owns the tree (a body nlohmann's parser read).
@@ -83,7 +84,17 @@ class Request {
 
  private:
   enum class Mode { none, dom, borrowed, owned };
+  // The members of a DOM request with up to kIndexed of them, found in one pass when it
+  // is made (a request is looked up several times: id, type, then each parameter).
+  static constexpr std::size_t kIndexed = 8;
+  struct Member {
+    std::string_view key;
+    simdjson::dom::element value;
+  };
   simdjson::dom::element dom_;
+  std::array<Member, kIndexed> members_{};
+  std::size_t member_count_ = 0;
+  bool indexed_ = false;  // false: more members than kIndexed, find() walks the DOM
   const Json* borrowed_ = nullptr;
   mutable std::optional<Json> tree_;  // owned, or built from the DOM on demand
   Mode mode_ = Mode::none;
@@ -112,11 +123,11 @@ class Result {
     std::string key;
     std::variant<Json, Value> value;
   };
-  Member& slot(std::string key);
+  void start_object();
 
   Json tree_;
   bool members_mode_ = false;
-  std::vector<Member> members_;  // sorted by key, each key once
+  std::vector<Member> members_;  // in the order added (sorted when written)
 };
 
 // Appends the text of {"id", "ok": true, "result"} / {"error": {"code", "message"}, "id",

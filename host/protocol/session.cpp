@@ -59,30 +59,33 @@ void Session::answer(std::string_view body, std::string& out) {
   // may view the request (its id, echoed values): both live until the text is written.
   const std::size_t start = out.size();
   Request request;
-  Router::Reply reply;
   try {
     request = parser_.parse_request(body);
-    RequestContext ctx{caller_, this};
-    reply = router_.handle(request, ctx);
   } catch (const Error& e) {
-    reply.code = e.code();
-    reply.message = e.what();
+    write_error(out, Value(), e.code(), e.what());
+    cap_reply(out, start, Value());
+    return;
   }
+  RequestContext ctx{caller_, this};
+  Router::Reply reply = router_.handle(request, ctx);
   if (reply.ok)
     write_ok(out, reply.id, reply.result);
   else
     write_error(out, reply.id, reply.code, reply.message);
-  const std::size_t size = out.size() - start;
-  if (size > limits_.max_reply_bytes) {
-    log::warn("a reply of " + std::to_string(size) + " bytes was not sent (cap " +
-              std::to_string(limits_.max_reply_bytes) + ")");
-    out.resize(start);
-    write_error(out, reply.id, ErrorCode::reply_too_large,
-                "the reply would be " + std::to_string(size) +
-                    " bytes; the browser accepts at most " +
-                    std::to_string(limits_.max_reply_bytes) + ": ask for a smaller page");
-  }
+  cap_reply(out, start, reply.id);
   release(reply.result.tree());
+}
+
+void Session::cap_reply(std::string& out, std::size_t start, const Value& id) const {
+  const std::size_t size = out.size() - start;
+  if (size <= limits_.max_reply_bytes) return;
+  log::warn("a reply of " + std::to_string(size) + " bytes was not sent (cap " +
+            std::to_string(limits_.max_reply_bytes) + ")");
+  out.resize(start);
+  write_error(out, id, ErrorCode::reply_too_large,
+              "the reply would be " + std::to_string(size) +
+                  " bytes; the browser accepts at most " + std::to_string(limits_.max_reply_bytes) +
+                  ": ask for a smaller page");
 }
 
 std::string Session::reply_to(std::string_view body) {

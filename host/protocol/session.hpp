@@ -45,6 +45,9 @@ class Session final : public EventSink {
   // Appends the reply text of one request to `out`. `body` must be followed by
   // kParsePadding readable bytes.
   void answer(std::string_view body, std::string& out);
+  // Replaces the reply that starts at out[start] with reply_too_large when it is over
+  // the cap.
+  void cap_reply(std::string& out, std::size_t start, const Value& id) const;
   // Appends the reply frame of one request to the pending output.
   void queue_reply(std::string_view padded_body);
   // A frame written in place: begin_frame() reserves its length prefix and returns where
