@@ -103,12 +103,13 @@ struct DomainRec {
 static_assert(sizeof(DomainRec) == 8);
 
 // One bucket of an index: filters [begin, begin+count) of the id array, ordered important
-// blocks, blocks, exceptions. Keys are 32-bit hashes: a collision only adds candidates, as
-// every candidate's pattern is verified.
+// blocks, blocks, exceptions; `types` is the union of their request types (a request of
+// another type skips the bucket). Keys are 32-bit hashes: a collision only adds candidates,
+// as every candidate's pattern is verified.
 struct Slot {
   std::uint32_t key;
   std::uint32_t begin;
-  std::uint16_t count, n_important, n_block, pad;
+  std::uint16_t count, n_important, n_block, types;
 };
 static_assert(sizeof(Slot) == 16);
 
@@ -203,19 +204,79 @@ inline std::uint32_t token_key(std::uint64_t packed) {
   return static_cast<std::uint32_t>(k >> 32) | 1U;
 }
 
-// FNV-1a over a string read right to left; suffixes at label boundaries share the work.
-constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
-constexpr std::uint64_t kFnvPrime = 0x100000001b3ULL;
+// Keys of host names and their label suffixes: a hash over the labels read right to left,
+// so the suffixes of a host (com, example.com, a.example.com) share the work; a label of up
+// to 8 characters costs one load and one multiply (a byte-at-a-time hash cost one multiply
+// per character, twice per request).
+constexpr std::uint64_t kSuffixSeed = 0x9E3779B97F4A7C15ULL;
+constexpr std::uint64_t kSuffixMul = 0xbf58476d1ce4e5b9ULL;
+// The state is mixed (MurmurHash3's finaliser) before its top 32 bits are taken (folding an
+// FNV state as h ^ (h >> 32) had made the key of the suffix `com` equal to that of
+// `||0.0.0.1^`: a probe and a candidate for 43 % of the corpus).
 inline std::uint32_t host_key(std::uint64_t h) {
-  return static_cast<std::uint32_t>(h ^ (h >> 32)) | 1U;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return static_cast<std::uint32_t>(h >> 32) | 1U;
 }
-std::uint32_t reverse_hash(std::string_view s) {
-  std::uint64_t h = kFnvOffset;
-  for (std::size_t i = s.size(); i-- > 0;) {
-    h ^= uc(s[i]);
-    h *= kFnvPrime;
+// s[p, p + len), len < 8, as the low bytes of a word (the first character lowest), read
+// without leaving s.
+inline std::uint64_t load_label_bytes(std::string_view s, std::size_t p, std::size_t len) {
+  std::uint64_t w = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    if (p + len >= 8) {
+      std::memcpy(&w, s.data() + p + len - 8, sizeof(w));
+      return len == 0 ? 0 : w >> (64 - 8 * len);
+    }
+    if (p + 8 <= s.size()) {
+      std::memcpy(&w, s.data() + p, sizeof(w));
+      return w & ((1ULL << (8 * len)) - 1);
+    }
   }
-  return host_key(h);
+  for (std::size_t k = 0; k < len; ++k) w |= std::uint64_t{uc(s[p + k])} << (8 * k);
+  return w;
+}
+// The state after the label s[p, p + len).
+inline std::uint64_t label_step(std::uint64_t h, std::string_view s, std::size_t p,
+                                std::size_t len) {
+  h = (h ^ len) * kSuffixMul;
+  for (; len >= 8; p += 8, len -= 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, s.data() + p, sizeof(w));
+    h = (h ^ w) * kSuffixMul;
+    h ^= h >> 29;
+  }
+  if (len != 0) {
+    h = (h ^ load_label_bytes(s, p, len)) * kSuffixMul;
+    h ^= h >> 29;
+  }
+  return h;
+}
+// Calls fn(key, begin) for each suffix host[begin..] that starts a label (begin == 0 or
+// host[begin - 1] == '.'), shortest first, except the empty one, until fn returns true.
+template <typename Fn>
+inline bool for_each_suffix_key(std::string_view host, Fn&& fn) {
+  std::uint64_t h = kSuffixSeed;
+  std::size_t end = host.size();
+  while (true) {
+    std::size_t b = end;
+    while (b > 0 && host[b - 1] != '.') --b;
+    h = label_step(h, host, b, end - b);
+    if (b != host.size() && fn(host_key(h), b)) return true;
+    if (b == 0) return false;
+    end = b - 1;
+  }
+}
+// The key of a whole name (what for_each_suffix_key gives for its suffix at 0).
+std::uint32_t reverse_hash(std::string_view s) {
+  std::uint64_t h = kSuffixSeed;
+  for (std::size_t end = s.size();;) {
+    std::size_t b = end;
+    while (b > 0 && s[b - 1] != '.') --b;
+    h = label_step(h, s, b, end - b);
+    if (b == 0) return host_key(h);
+    end = b - 1;
+  }
 }
 
 inline bool bit_test(const Bitset& bits, std::uint32_t key) {
@@ -272,38 +333,63 @@ std::uint64_t token_hash(std::string_view t) {
 // The URL tokenizer: calls fn(start, end, key) for each token (maximal run of [0-9%A-Za-z])
 // of the URL's first kMaxTokenizedUrl characters, in order, until fn returns true. Token
 // characters are found 16 at a time (SSE2) into a bit mask, tokens taken from the mask's
-// runs, and each key computed from one 8-byte load: no branch per character.
+// runs, and each key computed from one 8-byte load: no branch per character. The URL is read
+// in place: a load that would run past its end is taken to end there instead, and shifted
+// (only a URL shorter than 16 characters is copied, zero-padded: zero is no token character).
 template <typename Fn>
 bool for_each_url_token(std::string_view url, Fn&& fn) {
   const std::size_t n = std::min(url.size(), kMaxTokenizedUrl);
   constexpr std::size_t kWords = kMaxTokenizedUrl / 64;
   const std::size_t words = (n + 63) / 64;
-  // The URL, zero-padded to whole 64-byte words plus 8 bytes (zero is not a token character).
-  alignas(16) char buf[kMaxTokenizedUrl + 64 + 8];
-  std::memcpy(buf, url.data(), n);
-  std::memset(buf + n, 0, words * 64 + 8 - n);
+  alignas(16) char small[32] = {};
+  const char* s = url.data();
+  if (n < 16) {
+    std::memcpy(small, s, n);
+    s = small;
+  }
+  // 8 bytes from position p (< n), zero past n.
+  const auto load8 = [&](std::size_t p) {
+    std::uint64_t v = 0;
+    if (p + 8 <= n || s == small) {
+      std::memcpy(&v, s + p, sizeof(v));
+      return v;
+    }
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(&v, s + n - 8, sizeof(v));  // n >= 16 here
+      return v >> (8 * (p + 8 - n));
+    } else {
+      std::memcpy(&v, s + p, n - p);
+      return v;
+    }
+  };
   std::uint64_t mask[kWords];
   for (std::size_t w = 0; w < words; ++w) {
     std::uint64_t m = 0;
+    for (std::size_t q = 0; q < 4; ++q) {
+      const std::size_t at = w * 64 + q * 16;
+      if (at >= n) break;
+      // The last, partial chunk is loaded as the 16 characters ending at n and shifted.
+      const std::size_t back = (at + 16 <= n || s == small) ? 0 : at + 16 - n;
+      const char* chunk = s + at - back;
 #if defined(__SSE2__)
-    const auto in_range = [](__m128i x, char lo, char hi) {
-      const __m128i t = _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(128 - lo)));
-      return _mm_cmplt_epi8(t, _mm_set1_epi8(static_cast<char>(-128 + (hi - lo) + 1)));
-    };
-    for (int q = 0; q < 4; ++q) {
-      const __m128i x = _mm_load_si128(reinterpret_cast<const __m128i*>(buf + w * 64 + q * 16));
+      const auto in_range = [](__m128i x, char lo, char hi) {
+        const __m128i t = _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(128 - lo)));
+        return _mm_cmplt_epi8(t, _mm_set1_epi8(static_cast<char>(-128 + (hi - lo) + 1)));
+      };
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(chunk));
       const __m128i alpha = in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 'z');
       const __m128i digit = in_range(x, '0', '9');
       const __m128i pct = _mm_cmpeq_epi8(x, _mm_set1_epi8('%'));
       const auto bits = static_cast<std::uint32_t>(
           _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(alpha, digit), pct)));
-      m |= static_cast<std::uint64_t>(bits) << (q * 16);
-    }
 #else
-    for (std::size_t b = 0; b < 64; ++b) {
-      m |= static_cast<std::uint64_t>(kChars.token[uc(buf[w * 64 + b])] != 0) << b;
-    }
+      std::uint32_t bits = 0;
+      for (std::size_t b = 0; b < 16; ++b) {
+        bits |= static_cast<std::uint32_t>(kChars.token[uc(chunk[b])] != 0) << b;
+      }
 #endif
+      m |= static_cast<std::uint64_t>(bits >> back) << (q * 16);
+    }
     mask[w] = m;
   }
   std::uint64_t carry = 0;  // 1 when the previous word ends inside a token
@@ -330,8 +416,7 @@ bool for_each_url_token(std::string_view url, Fn&& fn) {
         z = ~mask[v];
       }
       end = std::min(end, n);
-      std::uint64_t packed = 0;
-      std::memcpy(&packed, buf + start, sizeof(packed));
+      std::uint64_t packed = load8(start);
       // Keep the first min(length, 7) bytes (in memory order) and fold them: every token
       // character is lowercase with bit 0x20 set ([0-9%] have it already).
       const std::size_t len = std::min(end - start, kMaxTokenChars);
@@ -891,19 +976,15 @@ struct Matcher::Impl {
     }
     const std::uint32_t* first = domain_hashes.data() + f.dom_begin;
     const std::uint32_t* last = first + f.dom_count;
-    std::uint64_t h = kFnvOffset;
-    for (std::size_t i = host.size(); i-- > 0;) {
-      h ^= uc(host[i]);
-      h *= kFnvPrime;
-      if (i != 0 && host[i - 1] != '.') continue;
-      const std::uint32_t key = host_key(h);
-      const std::string_view suffix = host.substr(i);
+    for_each_suffix_key(host, [&](std::uint32_t key, std::size_t b) {
+      const std::string_view suffix = host.substr(b);
       for (const std::uint32_t* it = std::lower_bound(first, last, key); it != last && *it == key;
            ++it) {
         const DomainRec& d = domains[f.dom_begin + static_cast<std::size_t>(it - first)];
         if ((d.entity != 0) == entity && str(d.off, d.len) == suffix) hits |= 1U << d.which;
       }
-    }
+      return false;
+    });
     return static_cast<std::uint8_t>(hits);
   }
 
@@ -1146,6 +1227,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
   // Returns true when an important block decided.
   const auto scan_blocks = [&](const Slot* s, const Cand* ids, const Chk* chks, std::size_t pos,
                                std::size_t pos_end) -> bool {
+    if ((s->types & r.type()) == 0) return false;  // no filter of the bucket applies
     if (nhits < kMaxHits) {
       hits[nhits++] = Hit{s, ids, chks, pos, pos_end};
     } else {
@@ -1174,23 +1256,16 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
     // 1. Hostname index: each label suffix of the request's hostname.
     const std::string_view host = r.hostname();
     if (!host.empty() && !m.host_slots.empty()) {
-      std::uint64_t h = kFnvOffset;
-      for (std::size_t i = host.size(); i-- > 0;) {
-        h ^= uc(host[i]);
-        h *= kFnvPrime;
-        if (i == 0 || host[i - 1] == '.') {
-          const std::uint32_t key = host_key(h);
-          if (bit_test(m.host_bits, key)) {
-            if (const Slot* s = slot_find(m.host_slots, key)) {
-              if (fn(s, m.host_ids.data(), nullptr, kNoPos, kNoPos)) return true;
-            }
-          }
-        }
-      }
+      const bool stop = for_each_suffix_key(host, [&](std::uint32_t key, std::size_t) {
+        if (!bit_test(m.host_bits, key)) return false;
+        const Slot* s = slot_find(m.host_slots, key);
+        return s != nullptr && fn(s, m.host_ids.data(), nullptr, kNoPos, kNoPos);
+      });
+      if (stop) return true;
     }
     // 2. Token index: each token of the URL.
-    // Tokens are taken in batches: their presence bits tested without a branch, the slots of
-    // those present prefetched, looked up, their candidates prefetched, and only then the
+    // Tokens are taken in batches of those whose presence bit is set: their slots
+    // prefetched, looked up, their candidates prefetched, and only then the
     // buckets scanned in URL order, so the memory reads of a batch overlap.
     if (!m.token_slots.empty()) {
       constexpr std::size_t kBatch = 32;
@@ -1199,19 +1274,13 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
       std::size_t nb = 0;
       const std::size_t slot_mask = m.token_slots.size() - 1;
       const auto flush = [&]() -> bool {
-        std::size_t np = 0;
-        for (std::size_t k = 0; k < nb; ++k) {
-          bstart[np] = bstart[k];
-          bend[np] = bend[k];
-          bkey[np] = bkey[k];
-          np += bit_test(m.token_bits, bkey[k]) ? 1 : 0;
-        }
+        const std::size_t np = nb;
         nb = 0;
         for (std::size_t k = 0; k < np; ++k)
           __builtin_prefetch(&m.token_slots[bkey[k] & slot_mask]);
         for (std::size_t k = 0; k < np; ++k) {
           found[k] = slot_find(m.token_slots, bkey[k]);
-          if (found[k] != nullptr) {
+          if (found[k] != nullptr && (found[k]->types & r.type()) != 0) {
             __builtin_prefetch(&m.token_ids[found[k]->begin]);
             __builtin_prefetch(&m.token_chks[found[k]->begin]);
           }
@@ -1226,10 +1295,13 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
       };
       bool stop =
           for_each_url_token(r.url(), [&](std::size_t start, std::size_t end, std::uint32_t key) {
+            // Only tokens whose presence bit is set are kept (a third of them); the slot
+            // entry is written whatever the bit, without a branch.
             bstart[nb] = static_cast<std::uint32_t>(start);
             bend[nb] = static_cast<std::uint32_t>(end);
             bkey[nb] = key;
-            return ++nb == kBatch && flush();
+            nb += bit_test(m.token_bits, key) ? 1 : 0;
+            return nb == kBatch && flush();
           });
       if (!stop && nb > 0) stop = flush();
       if (stop) return true;
@@ -1237,19 +1309,12 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
     // 3. Document index: each label suffix of the document's hostname.
     const std::string_view doc = r.source_hostname();
     if (!doc.empty() && !m.doc_slots.empty()) {
-      std::uint64_t h = kFnvOffset;
-      for (std::size_t i = doc.size(); i-- > 0;) {
-        h ^= uc(doc[i]);
-        h *= kFnvPrime;
-        if (i == 0 || doc[i - 1] == '.') {
-          const std::uint32_t key = host_key(h);
-          if (bit_test(m.doc_bits, key)) {
-            if (const Slot* s = slot_find(m.doc_slots, key)) {
-              if (fn(s, m.doc_ids.data(), nullptr, kNoPos, kNoPos)) return true;
-            }
-          }
-        }
-      }
+      const bool stop = for_each_suffix_key(doc, [&](std::uint32_t key, std::size_t) {
+        if (!bit_test(m.doc_bits, key)) return false;
+        const Slot* s = slot_find(m.doc_slots, key);
+        return s != nullptr && fn(s, m.doc_ids.data(), nullptr, kNoPos, kNoPos);
+      });
+      if (stop) return true;
     }
     // 4. Filters with no index key.
     if (m.any_slot[0].count != 0) {
@@ -1264,6 +1329,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
   // A block matched: does an exception override it?
   const auto scan_allows = [&](const Slot* s, const Cand* ids, const Chk* chks, std::size_t pos,
                                std::size_t pos_end) -> bool {
+    if ((s->types & r.type()) == 0) return false;
     for (std::uint32_t i = s->n_important + s->n_block; i < s->count; ++i) {
       const Cand& c = ids[s->begin + i];
       if (!cand_may_match(c, chks == nullptr ? nullptr : &chks[s->begin + i], r, pos, pos_end))
@@ -1487,6 +1553,7 @@ TableBuild build_table(std::unordered_map<std::uint32_t, std::vector<std::uint32
       if (r == 0) ++s.n_important;
       if (r == 1) ++s.n_block;
       const FilterRec& f = recs[id];
+      s.types = static_cast<std::uint16_t>(s.types | (f.types & 0x1FFF));
       Cand c{id, static_cast<std::uint16_t>((f.types & 0x1FFF) | (f.category << 13)), 0, 0};
       if (token_index) {
         c.pre = checks[id].pre;

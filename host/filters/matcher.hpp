@@ -18,7 +18,10 @@
 //                      of its document's hostname
 //  * the few filters with neither, checked for every request.
 //  A presence bitset in front of each index (about 16 bits per key, at most 1 Mibit) rejects
-//  most probes without a lookup. A long `domain=` list is looked up by hash, not scanned.
+//  most probes without a lookup; each bucket carries the union of its filters' request types
+//  (a request of another type skips it). A long `domain=` list is looked up by hash, not
+//  scanned. Hostnames are keyed by a hash over their labels read right to left, so all the
+//  label suffixes of a hostname are keyed in one pass.
 //
 // Semantics follow uBlock Origin's static network filtering: an `important` block wins;
 // otherwise a block is overridden by any matching exception (verdict allow); `badfilter`
@@ -50,7 +53,7 @@ constexpr CategoryMask category_bit(Category c) {
 inline constexpr std::uint32_t kNoFilter = 0xFFFFFFFFU;
 
 // Image format version: bump on ANY change to the layout or to what the builder emits.
-inline constexpr std::uint32_t kImageFormatVersion = 7;
+inline constexpr std::uint32_t kImageFormatVersion = 8;
 
 // One source list handed to the builder.
 struct ListSource {

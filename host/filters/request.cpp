@@ -9,6 +9,10 @@
 #include <cstring>
 #include <memory>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace optguard::filters {
 namespace {
 
@@ -188,9 +192,15 @@ void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only)
   const char* s = input.data();
   std::size_t colon = 0;
   bool scheme_upper = false;
-  while (colon < n && is_scheme_char(s[colon])) {
-    scheme_upper |= s[colon] >= 'A' && s[colon] <= 'Z';
-    ++colon;
+  if (n >= 8 && std::memcmp(s, "https://", 8) == 0) {
+    colon = 5;  // what the loop below finds, without it
+  } else if (n >= 7 && std::memcmp(s, "http://", 7) == 0) {
+    colon = 4;
+  } else {
+    while (colon < n && is_scheme_char(s[colon])) {
+      scheme_upper |= s[colon] >= 'A' && s[colon] <= 'Z';
+      ++colon;
+    }
   }
   const bool alpha0 = (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z');
   if (colon == 0 || colon + 2 >= n || s[colon] != ':' || !alpha0 || s[colon + 1] != '/' ||
@@ -202,6 +212,33 @@ void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only)
   std::size_t port = std::string_view::npos;
   std::uint8_t seen = 0;
   std::size_t i = host_begin;
+#if defined(__SSE2__)
+  // 16 characters at a time while they are there: the same classes as kAuth, as bit masks.
+  while (i + 16 <= n) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    const auto eq = [&](char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); };
+    const auto mask = [](__m128i v) { return static_cast<std::uint32_t>(_mm_movemask_epi8(v)); };
+    const std::uint32_t stop =
+        mask(_mm_or_si128(_mm_or_si128(eq('/'), eq('?')), _mm_or_si128(eq('#'), eq('\\'))));
+    // Bytes <= 0x20 and >= 0x80 (negative as signed), 0x7f, '@', '['.
+    const std::uint32_t odd =
+        mask(_mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x21)), eq(0x7f)),
+                          _mm_or_si128(eq('@'), eq('['))));
+    const __m128i up = _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(128 - 'A')));
+    const std::uint32_t upper = mask(_mm_cmplt_epi8(up, _mm_set1_epi8(-128 + 26)));
+    const std::uint32_t colons = mask(eq(':'));
+    const unsigned lim = stop != 0 ? static_cast<unsigned>(__builtin_ctz(stop)) : 16;
+    const std::uint32_t before = (1U << lim) - 1;  // lim <= 16
+    if (odd & before) seen |= kAuthOdd;
+    if (upper & before) seen |= kAuthUpper;
+    if ((colons & before) != 0 && port == std::string_view::npos) {
+      port = i + static_cast<unsigned>(__builtin_ctz(colons & before));
+    }
+    i += lim;
+    if (stop != 0) break;
+  }
+#endif
+  // The rest one at a time (after a stop found above, this loop stops at once).
   for (; i < n; ++i) {
     const std::uint8_t c = kAuth.cls[static_cast<unsigned char>(s[i])];
     if (c & kAuthStop) break;
