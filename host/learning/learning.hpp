@@ -14,6 +14,10 @@
 // The user can undo a learned tracker (unlearn): its rule goes and the domain is remembered
 // as unlearned, so it is never learned again (sightings of it are no longer counted).
 //
+// Privacy: learning.db is owner-only (0600, in the owner-only home) but NOT encrypted: it names
+// the first-party sites where candidate pixels were seen (as Privacy Badger's own storage does),
+// so unlike the ledger a copied home reveals them. Sightings of an undone domain are deleted.
+//
 // Corrupt-file safety: a learning.db that SQLite cannot read is moved aside
 // (learning.db.corrupt-<ms>) and a new one started; learned.txt stays as it was until the
 // next change. Two host processes may share one home: every change is one write

@@ -87,6 +87,7 @@ TEST_CASE("observe_pixels learns on the third site; get_rules and classify block
   REQUIRE(records.size() == 1);
   CHECK(records[0]["action"] == "learned");
   CHECK(records[0]["domain"] == "px.example");
+  CHECK(h.ok({{"type", "ledger_verify"}})["ok"] == true);
 }
 
 TEST_CASE("learned_remove undoes a tracker for good and records it", "[learning][messages]") {
