@@ -17,6 +17,7 @@
 #include "protocol/params.hpp"
 #include "protocol/session.hpp"
 #include "reference_path.hpp"
+#include "session_fixture.hpp"
 
 using namespace optguard;
 using namespace optguard::protocol;
@@ -25,6 +26,8 @@ using optguard::test::MemoryReader;
 using optguard::test::MemoryWriter;
 using optguard::test::nlohmann_dump;
 using optguard::test::reference_reply;
+using optguard::test::replies_in;
+using optguard::test::run_session;
 
 namespace {
 app::Services& services() {
@@ -314,17 +317,14 @@ TEST_CASE("session: the replies of one read leave in one write, in order", "[pat
   REQUIRE(s.run() == kExitClean);
   CHECK(out.writes == 1);
   CHECK(s.parser().nlohmann_parses() == 1);  // "{bad" only: simdjson refused it
-  MemoryReader replies(out.data);
+  const auto replies = replies_in(out.data);
+  REQUIRE(replies.size() == 52);
   for (int i = 0; i < 50; ++i) {
-    const auto f = read_frame(replies, Limits{});
-    REQUIRE(f.status == ReadStatus::frame);
-    const Json reply = Json::parse(f.body);
-    CHECK(reply["id"] == i);
-    CHECK(reply["result"]["data"] == "p");
+    CHECK(replies[i]["id"] == i);
+    CHECK(replies[i]["result"]["data"] == "p");
   }
-  CHECK(Json::parse(read_frame(replies, Limits{}).body)["error"]["code"] == "bad_json");
-  CHECK(Json::parse(read_frame(replies, Limits{}).body)["id"] == "last");
-  CHECK(read_frame(replies, Limits{}).status == ReadStatus::end_of_stream);
+  CHECK(replies[50]["error"]["code"] == "bad_json");
+  CHECK(replies[51]["id"] == "last");
 }
 
 TEST_CASE("session: frames arriving a byte at a time get the same replies", "[path][session]") {
@@ -338,51 +338,44 @@ TEST_CASE("session: frames arriving a byte at a time get the same replies", "[pa
   input += frame_of("");
   input += frame_of(R"({"id":3,"type":"ping","data":[1,2]})");
 
-  MemoryReader whole(input);
-  MemoryWriter out_whole;
-  Session a(router, Caller{"cli", "", ""}, limits, whole, out_whole);
-  REQUIRE(a.run() == kExitClean);
+  const auto whole = run_session(router, input, limits);
+  REQUIRE(whole.exit_code == kExitClean);
 
   MemoryReader trickle(input, 1);
   CountingWriter out_trickle;
   Session b(router, Caller{"cli", "", ""}, limits, trickle, out_trickle);
   REQUIRE(b.run() == kExitClean);
 
-  CHECK(out_trickle.data == out_whole.data);
+  CHECK(out_trickle.data == whole.written);
   CHECK(out_trickle.writes == 5);  // one reply per read that completed a frame
-  MemoryReader replies(out_whole.data);
-  CHECK(
-      Json::parse(read_frame(replies, Limits{}).body)["result"]["data"].get<std::string>().size() ==
-      200 * 1024);
-  CHECK(Json::parse(read_frame(replies, Limits{}).body)["error"]["code"] == "frame_too_large");
-  CHECK(Json::parse(read_frame(replies, Limits{}).body)["id"] == 2);
-  CHECK(Json::parse(read_frame(replies, Limits{}).body)["error"]["code"] == "empty_frame");
-  CHECK(Json::parse(read_frame(replies, Limits{}).body)["result"]["data"] == Json{1, 2});
+  const auto& replies = whole.replies;
+  REQUIRE(replies.size() == 5);
+  CHECK(replies[0]["result"]["data"].get<std::string>().size() == 200 * 1024);
+  CHECK(replies[1]["error"]["code"] == "frame_too_large");
+  CHECK(replies[1]["id"].is_null());
+  CHECK(replies[2]["id"] == 2);
+  CHECK(replies[3]["error"]["code"] == "empty_frame");
+  CHECK(replies[4]["result"]["data"] == Json{1, 2});
 }
 
 TEST_CASE("session: EOF inside a large body after answered frames", "[path][session]") {
   const Router router = core_router(services());
   const std::string input =
       frame_of(R"({"id":1,"type":"ping"})") + frame_of(std::string(100000, ' ')).substr(0, 70000);
-  MemoryReader in(input, 4096);
-  MemoryWriter out;
-  Session s(router, Caller{"cli", "", ""}, Limits{}, in, out);
-  CHECK(s.run() == kExitTruncated);
-  MemoryReader replies(out.data);
-  CHECK(Json::parse(read_frame(replies, Limits{}).body)["id"] == 1);
-  CHECK(read_frame(replies, Limits{}).status == ReadStatus::end_of_stream);
+  const auto run = run_session(router, input, Limits{}, 4096);
+  CHECK(run.exit_code == kExitTruncated);
+  REQUIRE(run.replies.size() == 1);
+  CHECK(run.replies[0]["id"] == 1);
 }
 
 TEST_CASE("envelope: a number too large for a double is bad_json, not a crash", "[path]") {
   const Router router = core_router(services());
-  MemoryReader in(frame_of(R"({"id":1,"type":"ping","data":1e400})") +
-                  frame_of(R"({"id":2,"type":"ping"})"));
-  MemoryWriter out;
-  Session s(router, Caller{"cli", "", ""}, Limits{}, in, out);
-  REQUIRE(s.run() == kExitClean);
-  MemoryReader replies(out.data);
-  CHECK(Json::parse(read_frame(replies, Limits{}).body)["error"]["code"] == "bad_json");
-  CHECK(Json::parse(read_frame(replies, Limits{}).body)["id"] == 2);
+  const auto run = run_session(router, frame_of(R"({"id":1,"type":"ping","data":1e400})") +
+                                           frame_of(R"({"id":2,"type":"ping"})"));
+  REQUIRE(run.exit_code == kExitClean);
+  REQUIRE(run.replies.size() == 2);
+  CHECK(run.replies[0]["error"]["code"] == "bad_json");
+  CHECK(run.replies[1]["id"] == 2);
 }
 
 TEST_CASE("nesting_depth: brackets inside long strings and after escapes do not count", "[path]") {

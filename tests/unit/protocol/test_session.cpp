@@ -2,8 +2,8 @@
 #include <cstring>
 
 #include "memory_io.hpp"
-#include "protocol/framing.hpp"
 #include "protocol/session.hpp"
+#include "session_fixture.hpp"
 
 using namespace optguard;
 using namespace optguard::protocol;
@@ -11,6 +11,7 @@ using optguard::test::frame_of;
 using optguard::test::length_only;
 using optguard::test::MemoryReader;
 using optguard::test::MemoryWriter;
+using Run = optguard::test::SessionRun;
 
 namespace {
 Router test_router() {
@@ -22,28 +23,8 @@ Router test_router() {
   return r;
 }
 
-struct Run {
-  int exit_code;
-  std::vector<Json> replies;
-};
-
 Run run_session(const std::string& input, Limits limits = Limits{}) {
-  const Router router = test_router();
-  MemoryReader in(input);
-  MemoryWriter out;
-  Session s(router, Caller{"cli", "", ""}, limits, in, out);
-  Run run{s.run(), {}};
-  MemoryReader replies(out.data);
-  for (;;) {
-    auto f = read_frame(replies, Limits{});
-    if (f.status != ReadStatus::frame) {
-      REQUIRE(f.status == ReadStatus::end_of_stream);
-      break;
-    }
-    REQUIRE(f.body.size() <= kMaxReplyBytes);
-    run.replies.push_back(Json::parse(f.body));
-  }
-  return run;
+  return optguard::test::run_session(test_router(), input, limits);
 }
 }  // namespace
 
