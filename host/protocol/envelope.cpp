@@ -18,7 +18,7 @@ static_assert(kParsePadding >= simdjson::SIMDJSON_PADDING);
 // which needs no more than the tree. Either way a body is parsed once.
 constexpr std::size_t kSimdjsonMaxBytes = std::size_t{1} * 1024 * 1024;
 // The simdjson buffers kept between messages.
-constexpr std::size_t kKeptCapacity = 64 * 1024;
+constexpr std::size_t kKeptCapacity = std::size_t{64} * 1024;
 
 const char* type_name(simdjson::dom::element_type t) {
   using simdjson::dom::element_type;

@@ -11,11 +11,11 @@
 namespace optguard::protocol {
 namespace {
 // Each read asks for at least this much (a pipe holds 64 KiB).
-constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 // Zeroed bytes kept readable past the data (the parser reads a little beyond a body).
 constexpr std::size_t kTailRoom = kParsePadding;
 // Pending output past this is written even mid-batch (bounded memory).
-constexpr std::size_t kFlushAt = 1024 * 1024;
+constexpr std::size_t kFlushAt = std::size_t{1024} * 1024;
 
 // Frees a result tree bottom-up. nlohmann's destructor first moves the children of every array
 // and object into a heap-allocated stack (to survive any depth); ours is bounded by
