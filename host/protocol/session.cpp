@@ -58,22 +58,22 @@ void Session::answer(std::string_view body, std::string& out) {
   // The one path of every request: parse once, route, write the reply text. The reply
   // may view the request (its id, echoed values): both live until the text is written.
   const std::size_t start = out.size();
-  Request request;
   try {
-    request = parser_.parse_request(body);
+    const Request request = parser_.parse_request(body);  // made in place, not moved
+    RequestContext ctx{caller_, this};
+    Router::Reply reply = router_.handle(request, ctx);  // never throws an Error
+    if (reply.ok)
+      write_ok(out, reply.id, reply.result);
+    else
+      write_error(out, reply.id, reply.code, reply.message);
+    cap_reply(out, start, reply.id);
+    release(reply.result.tree());
   } catch (const Error& e) {
+    // The body could not be parsed: the error is the whole reply.
+    out.resize(start);
     write_error(out, Value(), e.code(), e.what());
     cap_reply(out, start, Value());
-    return;
   }
-  RequestContext ctx{caller_, this};
-  Router::Reply reply = router_.handle(request, ctx);
-  if (reply.ok)
-    write_ok(out, reply.id, reply.result);
-  else
-    write_error(out, reply.id, reply.code, reply.message);
-  cap_reply(out, start, reply.id);
-  release(reply.result.tree());
 }
 
 void Session::cap_reply(std::string& out, std::size_t start, const Value& id) const {
