@@ -148,7 +148,8 @@ std::string frame(std::string_view body) {
 
 // A ping request of exactly `size` bytes. `general`: its data is an object holding a decimal
 // number and the string (a deeper tree, a number to print). Every message takes the same
-// path (one parse, the handler, JsonWriter); the two kinds differ only in what they carry.
+// path (one parse, the handler reading the Request, JsonWriter); the two kinds differ only in
+// what they carry.
 std::string request(std::size_t size, int id, bool general = false) {
   std::string head = R"({"id":)" + std::to_string(id) + R"(,"type":"ping","data":)" +
                      (general ? R"({"n":0.5,"s":")" : R"(")");
@@ -276,7 +277,8 @@ int main(int argc, char** argv) {
       " %d/%d messages, latency sequential with %d/%d round trips; goal: >= 200,000 small msgs/s,\n"
       " p99 <= 50 us, within 3x of the floor)\n"
       "(* ping whose data is an object holding a decimal number and the string; every message,\n"
-      " ping or not, takes the one path: simdjson parse -> the handler's tree -> JsonWriter)\n",
+      " ping or not, takes the one path: simdjson parse -> Request -> the handler's result ->\n"
+      " JsonWriter)\n",
       cases[0].throughput, cases[1].throughput, cases[0].latency, cases[1].latency);
   return 0;
 }
