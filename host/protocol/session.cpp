@@ -111,21 +111,32 @@ std::size_t Session::end_frame(std::size_t at) {
 
 void Session::queue_reply(std::string_view padded_body) {
   const std::size_t at = begin_frame();
-  answer(padded_body, pending_);
+  replying_ = true;
+  try {
+    answer(padded_body, pending_);
+  } catch (...) {
+    replying_ = false;
+    throw;
+  }
+  replying_ = false;
   const std::size_t size = end_frame(at);
+  if (!held_events_.empty()) {
+    pending_.append(held_events_);
+    held_events_.clear();
+  }
   if (log::enabled(log::Level::debug)) {
     log::debug("request of " + std::to_string(padded_body.size()) + " bytes, reply of " +
                std::to_string(size) + " bytes");
   }
 }
 
-void Session::queue_frame(std::string_view body) {
+void Session::append_frame(std::string& to, std::string_view body) {
   if (body.size() > UINT32_MAX) throw std::length_error("frame body over 4 GiB");
   const auto length = static_cast<std::uint32_t>(body.size());
-  const std::size_t at = pending_.size();
-  pending_.resize(at + sizeof length);
-  std::memcpy(pending_.data() + at, &length, sizeof length);
-  pending_.append(body);
+  const std::size_t at = to.size();
+  to.resize(at + sizeof length);
+  std::memcpy(to.data() + at, &length, sizeof length);
+  to.append(body);
 }
 
 bool Session::flush() {
@@ -154,7 +165,11 @@ void Session::send(const Json& message) {
     return;
   }
   if (out_broken_) return;
-  queue_frame(text);
+  if (replying_) {
+    append_frame(held_events_, text);
+    return;
+  }
+  append_frame(pending_, text);
   if (!batching_) flush();
 }
 

@@ -54,8 +54,8 @@ class Session final : public EventSink {
   // it starts; end_frame() fills in the length of what was appended since, and returns it.
   std::size_t begin_frame();
   std::size_t end_frame(std::size_t at);
-  // Appends one frame (prefix and body) to the pending output.
-  void queue_frame(std::string_view body);
+  // Appends one frame (prefix and body) to `to`.
+  static void append_frame(std::string& to, std::string_view body);
   // Writes the pending output; false (and logged) when the browser has gone.
   bool flush();
   void send(const Json& message);
@@ -68,6 +68,10 @@ class Session final : public EventSink {
   bool out_broken_ = false;
   bool batching_ = false;  // inside run(): events wait for the batch's write
   std::string pending_;    // replies (and events) not yet written, whole frames
+  // While a reply is being written into pending_ (its length prefix already reserved), an
+  // event its handler emits waits here and follows the reply: it must not land inside it.
+  bool replying_ = false;
+  std::string held_events_;
   MessageParser parser_;
   std::string scratch_;  // a padded copy of a body handed to reply_to()
 };

@@ -20,6 +20,10 @@ Router test_router() {
   r.add({"big", "a reply of n bytes", [](const Json& req, RequestContext&) {
            return Json{{"blob", std::string(req.at("n").get<std::size_t>(), 'x')}};
          }});
+  r.add({"notify", "emits an event, then replies", [](const Json&, RequestContext& ctx) {
+           ctx.events->emit(Json{{"event", "changed"}});
+           return Json{{"done", true}};
+         }});
   return r;
 }
 
@@ -83,6 +87,18 @@ TEST_CASE("session: an untrustable length ends the session cleanly", "[session]"
       run_session(length_only(0x7FFFFFFF) + frame_of(R"({"id":1,"type":"ping"})"), limits);
   CHECK(run.exit_code == kExitUntrusted);
   CHECK(run.replies.empty());
+}
+
+TEST_CASE("session: an event a handler emits follows its reply, both whole frames", "[session]") {
+  // The reply's length prefix is reserved before the handler runs: an event written at once
+  // would land inside the reply.
+  const auto run =
+      run_session(frame_of(R"({"id":1,"type":"notify"})") + frame_of(R"({"id":2,"type":"ping"})"));
+  CHECK(run.exit_code == kExitClean);
+  REQUIRE(run.replies.size() == 3);
+  CHECK(run.replies[0] == Json::parse(R"({"id":1,"ok":true,"result":{"done":true}})"));
+  CHECK(run.replies[1] == Json{{"event", "changed"}});
+  CHECK(run.replies[2]["id"] == 2);
 }
 
 TEST_CASE("session: a reply over 1 MiB is never written", "[session]") {
