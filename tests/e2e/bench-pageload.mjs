@@ -206,8 +206,8 @@ console.log(`\nnative round trip in the background context, ${PINGS} sequential 
 console.log('(extension = through the extension\'s host connection; raw = bare connectNative port to the same host; echo = bare port to a trivial Python echo host, the browser\'s own floor;');
 console.log(' busy = extension path again after the page loads; med = median over groups of 10 consecutive pings, each timed as a whole (0.01 ms grain);');
 console.log(' single/p95 = median and p95 of single pings, which carry the browser\'s 0.1 ms timer grain; mean = total / n)');
-const rtCell = (x) => `${fmt(x.median, 3)} / ${fmt(x.single, 1)} / ${fmt(x.p95, 1)} / ${fmt(x.mean, 3)}`.padEnd(32);
-const rtHead = (what) => `${what} med/single/p95/mean ms`.padEnd(32);
+const rtCell = (x) => `${fmt(x.median, 3)} / ${fmt(x.single, 1)} / ${fmt(x.p95, 1)} / ${fmt(x.mean, 3)}`.padEnd(34);
+const rtHead = (what) => `${what} med/single/p95/mean ms`.padEnd(34);
 console.log(`browser    ${rtHead('extension')}${rtHead('raw')}${rtHead('echo')}${rtHead('busy')}`);
 for (const r of rows) {
   console.log(`${r.name.padEnd(10)} ${rtCell(r.rt.extension)}${rtCell(r.rt.raw)}${rtCell(r.rt.echo)}${rtCell(r.rt.busy)}`);
