@@ -203,26 +203,6 @@ Json make_error(const Json& id, ErrorCode code, std::string_view message) {
       {"error", {{"code", std::string(code_name(code))}, {"message", std::string(message)}}}};
 }
 
-void write_ok(std::string& out, const Json& id, const Json& result) {
-  JsonWriter w(out);
-  w.raw(R"({"id":)");
-  w.json(id);
-  w.raw(R"(,"ok":true,"result":)");
-  w.json(result);
-  w.raw("}");
-}
-
-void write_error(std::string& out, const Json& id, ErrorCode code, std::string_view message) {
-  JsonWriter w(out);
-  w.raw(R"({"error":{"code":)");
-  w.string(code_name(code));
-  w.raw(R"(,"message":)");
-  w.string(message);
-  w.raw(R"(},"id":)");
-  w.json(id);
-  w.raw(R"(,"ok":false})");
-}
-
 std::string serialize(const Json& message) {
   std::string out;
   JsonWriter(out).json(message);

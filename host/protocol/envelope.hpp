@@ -61,11 +61,6 @@ int nesting_depth(std::string_view text, int limit);
 Json make_ok(const Json& id, Json result);
 Json make_error(const Json& id, ErrorCode code, std::string_view message);
 
-// Appends the text of {"id", "ok": true, "result"} / {"error": {"code", "message"}, "id",
-// "ok": false} to `out`: what serialize(make_ok(…)) / serialize(make_error(…)) give.
-void write_ok(std::string& out, const Json& id, const Json& result);
-void write_error(std::string& out, const Json& id, ErrorCode code, std::string_view message);
-
 // Serialises a message (nlohmann's compact dump, keys sorted). Strings are always valid
 // UTF-8 on the wire (bad bytes that a handler let through are replaced, not sent).
 std::string serialize(const Json& message);

@@ -274,15 +274,17 @@ TEST_CASE("JsonWriter: the text of nlohmann's dump for every kind of value", "[p
                          -std::numeric_limits<double>::infinity()}) {
     values.emplace_back(d);
   }
+  const Json id = "id";
   for (const auto& v : values) {
     INFO(nlohmann_dump(v));
     CHECK(serialize(v) == nlohmann_dump(v));
     std::string ok;
-    write_ok(ok, "id", v);
+    write_ok(ok, Value(id), v);
     CHECK(ok == nlohmann_dump(make_ok("id", v)));
   }
   std::string err;
-  write_error(err, 7, ErrorCode::bad_params, "no \"x\"\n\xff");
+  const Json seven = 7;
+  write_error(err, Value(seven), ErrorCode::bad_params, "no \"x\"\n\xff");
   CHECK(err == nlohmann_dump(make_error(7, ErrorCode::bad_params, "no \"x\"\n\xff")));
 }
 
