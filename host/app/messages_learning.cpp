@@ -2,8 +2,7 @@
 // (docs/protocol.md "Learned trackers"). The logic is host/learning/learning.*; here a newly
 // learned or undone tracker also rebuilds the engine (classify and get_rules include it) and
 // is written to the ledger, so the user can see every change. The caller refreshes its rules
-// from the reply (`learned` non-empty / `removed` true): no rules_changed event is sent, since an
-// event emitted inside a handler is currently written between the reply's length and its body.
+// from the reply (`learned` non-empty / `removed` true), so no rules_changed event is needed.
 #include "app/messages.hpp"
 #include "common/errors.hpp"
 #include "common/log.hpp"
