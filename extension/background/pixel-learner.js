@@ -49,7 +49,6 @@ export class PixelLearner {
     this.sent = new Set(); // "domain|site" sent already
     this.timer = null;
     this.flushing = Promise.resolve();
-    this.learnedTotal = [];
   }
 
   /** webRequest.onCompleted details in; queues an observation when it is one. */
@@ -90,10 +89,7 @@ export class PixelLearner {
       }
       if (this.sent.size > 20000) this.sent.clear();
       const learned = r?.learned ?? [];
-      if (learned.length) {
-        this.learnedTotal.push(...learned);
-        await this.onLearned(learned);
-      }
+      if (learned.length) await this.onLearned(learned);
       if (this.pending.size) this.schedule();
       return { sent: batch.length, learned };
     });
