@@ -31,9 +31,16 @@ class Services {
     if (!ledger_) ledger_ = std::make_unique<ledger::Ledger>(home());
     return *ledger_;
   }
-  // Learned trackers (learning/learning.hpp), opened when first asked for.
+  // Learned trackers (learning/learning.hpp), opened when first asked for. learning.db is
+  // encrypted under keys derived from the ledger's master key: the ledger is opened first (it
+  // makes the key, finishes a rotation, checks the key belongs to it), then the key is read
+  // once more here and wiped after the derivation (a passphrase-wrapped key costs a second
+  // Argon2id run, once per process).
   learning::Learner& learner() {
-    if (!learner_) learner_ = std::make_unique<learning::Learner>(home());
+    if (!learner_) {
+      const auto master = ledger::load_key(ledger().key_path(), ledger::default_passphrase);
+      learner_ = std::make_unique<learning::Learner>(home(), master);
+    }
     return *learner_;
   }
 

@@ -1,8 +1,10 @@
 #include "learning/learning.hpp"
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <system_error>
 #include <utility>
@@ -15,12 +17,47 @@
 namespace optguard::learning {
 namespace {
 
+// Format 1 (encrypted; learning.hpp "Privacy"). `learned` and `unlearned` are unchanged
+// from format 0, which kept sightings(domain, site, first_seen, url) in clear.
 constexpr const char* kSchema =
-    "CREATE TABLE IF NOT EXISTS sightings(domain TEXT NOT NULL, site TEXT NOT NULL,"
-    " first_seen INTEGER NOT NULL, url TEXT NOT NULL, PRIMARY KEY(domain, site)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sightings(domain_tag BLOB NOT NULL, site_tag BLOB NOT NULL,"
+    " nonce BLOB NOT NULL, ct BLOB NOT NULL, PRIMARY KEY(domain_tag, site_tag)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS learned(domain TEXT PRIMARY KEY, learned_at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS unlearned(domain TEXT PRIMARY KEY,"
     " unlearned_at INTEGER NOT NULL);";
+
+constexpr std::string_view kAdPrefix = "optguard-learning-v1";
+
+enum Subkey : std::uint64_t { kSealKey = 1, kTagKey = 2 };
+
+void derive(ledger::SecretBytes& out, Subkey id, const ledger::SecretBytes& master) {
+  static_assert(std::char_traits<char>::length(kKdfContext) == crypto_kdf_CONTEXTBYTES);
+  if (master.size() != crypto_kdf_KEYBYTES ||
+      crypto_kdf_derive_from_key(out.data(), out.size(), id, kKdfContext, master.data()) != 0) {
+    throw Error(ErrorCode::internal, "cannot derive the learning keys from the master key");
+  }
+  out.lock_readonly();
+}
+
+ledger::Bytes ad_for(ledger::ByteView domain_tag, ledger::ByteView site_tag) {
+  ledger::Bytes ad;
+  ledger::put_str(ad, kAdPrefix);
+  ledger::put_bytes(ad, domain_tag);
+  ledger::put_bytes(ad, site_tag);
+  return ad;
+}
+
+int user_version(const ledger::sql::Db& db) {
+  ledger::sql::Stmt st(db, "PRAGMA user_version");
+  return st.step() ? static_cast<int>(st.int64(0)) : 0;
+}
+
+bool has_table(const ledger::sql::Db& db, const char* name) {
+  ledger::sql::Stmt st(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+  st.bind(1, std::string_view(name));
+  return st.step();
+}
 
 // Example URLs are kept for the user to see, not whole: a URL is cut here.
 constexpr std::size_t kMaxUrl = 512;
@@ -63,8 +100,11 @@ std::string normalize_domain(const std::string& host, const char* what) {
   return d;
 }
 
-Learner::Learner(std::filesystem::path home, int threshold)
+Learner::Learner(std::filesystem::path home, const ledger::SecretBytes& master, int threshold)
     : home_(std::move(home)), threshold_(std::max(1, threshold)) {
+  derive(seal_key_, kSealKey, master);
+  derive(tag_key_, kTagKey, master);
+  key_id_ = ledger::key_id_of(master);
   try {
     open();
   } catch (const Error& e) {
@@ -93,8 +133,10 @@ void Learner::open() {
   std::filesystem::permissions(
       db_path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
   sqlite3_busy_timeout(db_.get(), 10000);
-  db_.exec("PRAGMA journal_mode=WAL");
-  db_.exec("PRAGMA synchronous=FULL");
+  // No temp files beside the database; freed pages (a deleted sighting, the migrated format-0
+  // rows) are zeroed rather than left readable in the file.
+  db_.exec("PRAGMA temp_store=MEMORY");
+  db_.exec("PRAGMA secure_delete=ON");
   {
     // A file that is not a database, or a damaged one, shows here (NOTADB / CORRUPT).
     ledger::sql::Stmt check(db_, "PRAGMA quick_check");
@@ -102,18 +144,161 @@ void Learner::open() {
       throw Error(ErrorCode::ledger_corrupt, "quick_check: " + check.text(0));
     }
   }
-  db_.exec(kSchema);
+  // Checked before anything is written: a newer or foreign-keyed file is left as it is.
+  const int version = user_version(db_);
+  if (version > kSchemaVersion) {
+    throw Error(ErrorCode::ledger_too_new,
+                db_path().string() + " has format " + std::to_string(version) +
+                    ", newer than this optguard understands (" + std::to_string(kSchemaVersion) +
+                    "): update optguard. The file was not changed.");
+  }
+  if (version == kSchemaVersion) {
+    ledger::sql::Stmt st(db_, "SELECT value FROM meta WHERE name = 'key_id'");
+    if (!st.step()) throw Error(ErrorCode::ledger_corrupt, db_path().string() + " has no key id");
+    if (const std::string id = st.text(0); id != key_id_) {
+      throw Error(ErrorCode::wrong_key,
+                  db_path().string() + " was encrypted with the master key " + id +
+                      ", but the ledger key is " + key_id_ +
+                      " (a restored or rotated ledger.key?). Put back the key it was made with, "
+                      "or move " +
+                      db_path().string() +
+                      " away to start learning anew. The file was not changed.");
+    }
+  }
+  db_.exec("PRAGMA journal_mode=WAL");
+  db_.exec("PRAGMA synchronous=FULL");
+  if (version < kSchemaVersion) create_or_migrate();
+}
+
+void Learner::create_or_migrate() {
+  struct Old {
+    std::string domain, site, url;
+    std::int64_t first_seen;
+  };
+  std::vector<Old> old;
+  {
+    ledger::sql::WriteTxn txn(db_);
+    // Another host process may have done it meanwhile.
+    if (user_version(db_) >= kSchemaVersion) {
+      txn.commit();
+      return;
+    }
+    if (has_table(db_, "sightings")) {
+      ledger::sql::Stmt st(db_, "SELECT domain, site, url, first_seen FROM sightings");
+      while (st.step()) old.push_back({st.text(0), st.text(1), st.text(2), st.int64(3)});
+    }
+    db_.exec("DROP TABLE IF EXISTS sightings");
+    db_.exec(kSchema);
+    ledger::sql::Stmt meta(db_, "INSERT OR REPLACE INTO meta(name, value) VALUES ('key_id', ?1)");
+    meta.bind(1, key_id_);
+    meta.step();
+    ledger::sql::Stmt insert(db_,
+                             "INSERT OR IGNORE INTO sightings(domain_tag, site_tag, nonce, ct) "
+                             "VALUES (?1, ?2, ?3, ?4)");
+    for (const auto& o : old) insert_sighting(insert, o.domain, o.site, o.url, o.first_seen);
+    db_.exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+    txn.commit();
+  }
+  if (!old.empty()) {
+    // The format-0 rows were zeroed in the WAL (secure_delete); rewrite the file and empty the
+    // WAL so no copy of a site name stays on disk.
+    db_.exec("VACUUM");
+    db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    log::info("learning database " + db_path().string() + ": migrated " +
+              std::to_string(old.size()) +
+              " sightings from the unencrypted format 0 to the encrypted format " +
+              std::to_string(kSchemaVersion) + " (kept in place: the sightings and undos stay)");
+  }
+}
+
+ledger::Bytes Learner::domain_tag(const std::string& domain) const {
+  ledger::Bytes msg;
+  ledger::put_str(msg, "domain");
+  msg.push_back(0);
+  ledger::put_str(msg, domain);
+  ledger::Bytes tag(ledger::kTagBytes);
+  crypto_generichash(tag.data(), tag.size(), msg.data(), msg.size(), tag_key_.data(),
+                     tag_key_.size());
+  return tag;
+}
+
+ledger::Bytes Learner::site_tag(const std::string& domain, const std::string& site) const {
+  ledger::Bytes msg;
+  ledger::put_str(msg, "site");
+  msg.push_back(0);
+  ledger::put_str(msg, domain);
+  msg.push_back(0);
+  ledger::put_str(msg, site);
+  ledger::Bytes tag(ledger::kTagBytes);
+  crypto_generichash(tag.data(), tag.size(), msg.data(), msg.size(), tag_key_.data(),
+                     tag_key_.size());
+  return tag;
+}
+
+void Learner::insert_sighting(ledger::sql::Stmt& insert, const std::string& domain,
+                              const std::string& site, std::string_view url,
+                              std::int64_t first_seen) {
+  const auto dtag = domain_tag(domain);
+  const auto stag = site_tag(domain, site);
+  const std::string plain =
+      nlohmann::json{{"site", site}, {"url", url.substr(0, kMaxUrl)}, {"first_seen", first_seen}}
+          .dump();
+  const auto nonce = ledger::random_bytes(ledger::kNonceBytes);
+  const auto ad = ad_for(dtag, stag);
+  ledger::Bytes ct(plain.size() + ledger::kAeadTagBytes);
+  unsigned long long len = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      ct.data(), &len, reinterpret_cast<const unsigned char*>(plain.data()), plain.size(),
+      ad.data(), ad.size(), nullptr, nonce.data(), seal_key_.data());
+  ct.resize(static_cast<std::size_t>(len));
+  insert.reset();
+  insert.bind(1, ledger::ByteView(dtag))
+      .bind(2, ledger::ByteView(stag))
+      .bind(3, ledger::ByteView(nonce))
+      .bind(4, ledger::ByteView(ct));
+  insert.step();
 }
 
 std::string Learner::filter_for(const std::string& domain) {
   return "||" + domain + "^$third-party";
 }
 
+int Learner::count_sites(const std::string& domain) {
+  ledger::sql::Stmt st(db_, "SELECT COUNT(*) FROM sightings WHERE domain_tag = ?1");
+  const auto tag = domain_tag(domain);
+  st.bind(1, ledger::ByteView(tag));
+  return st.step() ? static_cast<int>(st.int64(0)) : 0;
+}
+
 std::vector<std::string> Learner::sites_of(const std::string& domain) {
-  ledger::sql::Stmt st(db_, "SELECT site FROM sightings WHERE domain = ?1 ORDER BY site");
-  st.bind(1, domain);
+  const auto dtag = domain_tag(domain);
+  ledger::sql::Stmt st(db_, "SELECT site_tag, nonce, ct FROM sightings WHERE domain_tag = ?1");
+  st.bind(1, ledger::ByteView(dtag));
   std::vector<std::string> out;
-  while (st.step()) out.push_back(st.text(0));
+  while (st.step()) {
+    const auto stag = st.blob(0);
+    const auto nonce = st.blob(1);
+    const auto ct = st.blob(2);
+    const auto ad = ad_for(dtag, stag);
+    std::string plain(ct.size() >= ledger::kAeadTagBytes ? ct.size() - ledger::kAeadTagBytes : 0,
+                      '\0');
+    unsigned long long len = 0;
+    if (ct.size() < ledger::kAeadTagBytes || nonce.size() != ledger::kNonceBytes ||
+        crypto_aead_xchacha20poly1305_ietf_decrypt(
+            reinterpret_cast<unsigned char*>(plain.data()), &len, nullptr, ct.data(), ct.size(),
+            ad.data(), ad.size(), nonce.data(), seal_key_.data()) != 0) {
+      // A damaged row costs one site of one tracker, not learning: it is skipped.
+      log::warn("learning database: a sighting of " + domain + " does not decrypt; skipped");
+      continue;
+    }
+    plain.resize(static_cast<std::size_t>(len));
+    const auto j = nlohmann::json::parse(plain, nullptr, false);
+    if (j.is_object() && j.contains("site") && j["site"].is_string()) {
+      out.push_back(j["site"].get<std::string>());
+    }
+    sodium_memzero(plain.data(), plain.size());
+  }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -132,7 +317,7 @@ ObserveResult Learner::observe(const std::vector<Observation>& observations, std
   std::set<std::string> touched;
   ledger::sql::WriteTxn txn(db_);
   ledger::sql::Stmt insert(db_,
-                           "INSERT OR IGNORE INTO sightings(domain, site, first_seen, url) "
+                           "INSERT OR IGNORE INTO sightings(domain_tag, site_tag, nonce, ct) "
                            "VALUES (?1, ?2, ?3, ?4)");
   for (std::size_t i = 0; i < observations.size(); ++i) {
     const auto& [domain, site] = keyed[i];
@@ -142,16 +327,13 @@ ObserveResult Learner::observe(const std::vector<Observation>& observations, std
       ++result.ignored;
       continue;
     }
-    insert.reset();
-    insert.bind(1, domain).bind(2, site).bind(3, now_ms).bind(
-        4, std::string_view(observations[i].url).substr(0, kMaxUrl));
-    insert.step();
+    insert_sighting(insert, domain, site, observations[i].url, now_ms);
     ++result.accepted;
     touched.insert(domain);
   }
   for (const auto& domain : touched) {
+    if (count_sites(domain) < threshold_) continue;
     auto sites = sites_of(domain);
-    if (static_cast<int>(sites.size()) < threshold_) continue;
     ledger::sql::Stmt learn(db_, "INSERT INTO learned(domain, learned_at) VALUES (?1, ?2)");
     learn.bind(1, domain).bind(2, now_ms);
     learn.step();
@@ -200,8 +382,9 @@ LearnedTracker Learner::unlearn(const std::string& domain_in, std::int64_t now_m
   add.bind(1, domain).bind(2, now_ms);
   add.step();
   // Sightings of an undone domain are of no further use.
-  ledger::sql::Stmt forget(db_, "DELETE FROM sightings WHERE domain = ?1");
-  forget.bind(1, domain);
+  ledger::sql::Stmt forget(db_, "DELETE FROM sightings WHERE domain_tag = ?1");
+  const auto dtag = domain_tag(domain);
+  forget.bind(1, ledger::ByteView(dtag));
   forget.step();
   if (was.learned_at_ms != 0) write_list();
   txn.commit();

@@ -14,9 +14,25 @@
 // The user can undo a learned tracker (unlearn): its rule goes and the domain is remembered
 // as unlearned, so it is never learned again (sightings of it are no longer counted).
 //
-// Privacy: learning.db is owner-only (0600, in the owner-only home) but NOT encrypted: it names
-// the first-party sites where candidate pixels were seen (as Privacy Badger's own storage does),
-// so unlike the ledger a copied home reveals them. Sightings of an undone domain are deleted.
+// Privacy (DESIGN.md "Data at rest"): learning.db is encrypted with keys derived from the
+// ledger's master key (ledger.key; crypto_kdf context "oglearn_", docs/ledger.md "Keys"), so a
+// copied home reveals no first-party site. Per tracker domain and site a sighting row holds
+//   domain_tag = BLAKE2b-128(tag key, "domain" 0 domain)
+//   site_tag   = BLAKE2b-128(tag key, "site" 0 domain 0 site)   (per domain: equal sites of two
+//                                                                trackers do not link)
+//   nonce, ct  = XChaCha20-Poly1305({"site", "url", "first_seen"}, seal key,
+//                                   AD "optguard-learning-v1" domain_tag site_tag)
+// so distinct sites are counted on the tags (COUNT per domain_tag) without a site name in
+// clear, and decrypted only to show the user (learned_list) and the ledger. Candidate tracker
+// domains are tagged too: a rarely seen "third party" can be a site's own CDN or analytics host
+// and so name the site. Learned and undone domains stay in clear: they are tracker names the
+// engine must read from lists/learned.txt in clear anyway (public, list-like data), and they say
+// nothing about which sites were visited. learning.db records the master key's id: opened with
+// another key it is refused (wrong_key) and left as it is. A learning.db of the first,
+// unencrypted format (user_version 0) is migrated in place at open (re-encrypted, old pages
+// zeroed by secure_delete, VACUUM, WAL truncated): its sightings and the user's undos are
+// worth keeping, and the migration needs nothing the host lacks. Sightings of an undone domain
+// are deleted.
 //
 // Corrupt-file safety: a learning.db that SQLite cannot read is moved aside
 // (learning.db.corrupt-<ms>) and a new one started; learned.txt stays as it was until the
@@ -24,7 +40,7 @@
 // transaction (BEGIN IMMEDIATE, busy timeout).
 //
 // Example:
-//   Learner l(home);
+//   Learner l(home, master);
 //   l.observe({{"pixel.example", "a.test", "https://pixel.example/p.gif?uid=ab12cd34ef"}}, now);
 //   ... two more sites ...  -> observe() returns {domain "pixel.example", sites [...]}
 //   l.unlearn("pixel.example");  // rule removed, never learned again
@@ -32,8 +48,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "ledger/crypto.hpp"
 #include "ledger/sqlite.hpp"
 
 namespace optguard::learning {
@@ -42,6 +60,10 @@ inline constexpr int kSiteThreshold = 3;
 // Observations one observe() call accepts (the extension batches far fewer).
 inline constexpr std::size_t kMaxObservations = 2000;
 inline constexpr const char* kDbFile = "learning.db";
+// PRAGMA user_version of learning.db: 0 = first format (sites in clear), 1 = encrypted.
+inline constexpr int kSchemaVersion = 1;
+// crypto_kdf context of the keys derived from the ledger's master key (ids 1 seal, 2 tag).
+inline constexpr const char* kKdfContext = "oglearn_";
 // get_rules hands out the learned list's dynamic rules from this id (custom filters stay
 // below it), so the extension can tell them apart for the `block:learned` switch.
 inline constexpr int kFirstLearnedRuleId = 90000;
@@ -66,8 +88,11 @@ struct ObserveResult {
 
 class Learner {
  public:
-  // Opens (creates) <home>/learning.db; `home` must exist.
-  explicit Learner(std::filesystem::path home, int threshold = kSiteThreshold);
+  // Opens (creates) <home>/learning.db under keys derived from `master` (the ledger's master
+  // key; not kept); `home` must exist. Throws Error(wrong_key) when the file was made with
+  // another master key, Error(ledger_too_new) for a newer format (the file is left as it is).
+  Learner(std::filesystem::path home, const ledger::SecretBytes& master,
+          int threshold = kSiteThreshold);
   Learner(const Learner&) = delete;
   Learner& operator=(const Learner&) = delete;
 
@@ -92,11 +117,20 @@ class Learner {
 
  private:
   void open();
+  void create_or_migrate();
   void write_list();
+  ledger::Bytes domain_tag(const std::string& domain) const;
+  ledger::Bytes site_tag(const std::string& domain, const std::string& site) const;
+  void insert_sighting(ledger::sql::Stmt& insert, const std::string& domain,
+                       const std::string& site, std::string_view url, std::int64_t first_seen);
+  int count_sites(const std::string& domain);
   std::vector<std::string> sites_of(const std::string& domain);
 
   std::filesystem::path home_;
   int threshold_;
+  ledger::SecretBytes seal_key_{32};  // XChaCha20-Poly1305 of sighting payloads
+  ledger::SecretBytes tag_key_{32};   // BLAKE2b-128 domain and site tags
+  std::string key_id_;                // the master key's id (ledger::key_id_of)
   ledger::sql::Db db_;
   std::filesystem::path moved_aside_;
 };

@@ -3,9 +3,15 @@
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 
 #include "app/messages.hpp"
+#include "common/errors.hpp"
 #include "common/temp_dir.hpp"
+#include "learning/learning.hpp"
+#include "ledger/keyfile.hpp"
+#include "ledger/ledger.hpp"
 
 using namespace optguard;
 using nlohmann::json;
@@ -157,4 +163,24 @@ TEST_CASE("the learning messages answer bad params clearly", "[learning][message
         "bad_params");
   CHECK(code({{"type", "learned_remove"}}) == "bad_params");
   CHECK(code({{"type", "learned_remove"}, {"domain", "not a host"}}) == "bad_params");
+}
+
+TEST_CASE("observe_pixels keeps learning.db encrypted under the ledger's key",
+          "[learning][messages][privacy]") {
+  Host h;
+  h.ok({{"type", "observe_pixels"},
+        {"observations", json::array({obs("px.example", "hiddenvisit.test")})}});
+  const auto home = h.dir.path() / "home";
+  std::ifstream f(home / learning::kDbFile, std::ios::binary);
+  const std::string db(std::istreambuf_iterator<char>(f), {});
+  REQUIRE(!db.empty());
+  CHECK(db.find("hiddenvisit") == std::string::npos);
+  // Keyed from ledger.key: a Learner given that key reads it, another key is refused.
+  const auto master = ledger::load_key(home / ledger::kKeyFile, ledger::default_passphrase);
+  {
+    learning::Learner same(home, master, 2);
+    CHECK(same.observe({{"px.example", "second.test", ""}}, 1).learned.size() == 1);
+  }
+  const auto other = ledger::random_master_key();
+  CHECK_THROWS_AS(learning::Learner(home, other), Error);
 }
