@@ -115,15 +115,17 @@ export function hostRuleCategory(id) {
 
 /**
  * Host rules that apply now: only ids 1..99999, custom filters when `block:custom` is on,
- * learned trackers when `block:learned` is on.
+ * learned trackers when `block:learned` is on; each category's block rules exclude the sites
+ * where that category is switched off (a site's `block:custom` off leaves learned trackers
+ * blocked there, and the other way round).
  */
 export function hostRulesToInstall(choices, hostRules) {
   if (!choices.global.protection) return [];
-  const exempt = exemptSites(choices, 'custom');
+  const exempt = { custom: exemptSites(choices, 'custom'), learned: exemptSites(choices, 'learned') };
   return (hostRules ?? [])
     .filter((r) => Number.isInteger(r?.id) && r.id >= 1 && r.id < OWN_RULE_BASE)
     .filter((r) => choices.global[`block:${hostRuleCategory(r.id)}`])
-    .map((r) => (hostRuleCategory(r.id) === 'custom' ? excludeInitiators(r, exempt) : r));
+    .map((r) => excludeInitiators(r, exempt[hostRuleCategory(r.id)]));
 }
 
 /**
@@ -292,12 +294,12 @@ export class RuleManager {
   }
 
   /**
-   * Whether each category can be switched off on one more site now: custom always (its rules
+   * Whether each category can be switched off on one more site now: custom and learned always (their rules
    * are dynamic already); a static category when it already has copies or its copies fit in
    * the room the last apply left. {category: {possible, rules?, room?}}
    */
   async siteSwitchable() {
-    const out = { custom: { possible: true } };
+    const out = { custom: { possible: true }, learned: { possible: true } };
     if (this.blocker) {
       // The blocker skips a category's block rules per site itself: no copies, no limit.
       for (const category of STATIC_CATEGORIES) out[category] = { possible: this.declared.has(category) };
@@ -361,8 +363,11 @@ export class RuleManager {
     const wantAll = wantedRulesets(choices).filter((id) => this.declared.has(id));
     const ownBase = buildOwnRules(choices, this.types);
     const customRules = hostRulesToInstall(choices, hostRules);
-    const customExempt = exemptSites(choices, 'custom');
-    if (customExempt.length) report.categoryExemptions.custom = { sites: customExempt, applied: true, rules: customRules.length };
+    for (const category of ['custom', 'learned']) {
+      const sites = exemptSites(choices, category);
+      const rules = customRules.filter((r) => hostRuleCategory(r.id) === category).length;
+      if (sites.length) report.categoryExemptions[category] = { sites, applied: true, rules };
+    }
     // Copies come before custom rules in the budget only as far as they leave the custom rules room.
     const copies = await this.copiesFor(choices, wantAll, this.maxDynamicRules - ownBase.length - customRules.length, report);
     // A category with copies has its static ruleset disabled: the copies replace it.

@@ -1,4 +1,5 @@
-// Firefox: the list rules (the static rulesets) and the host's custom-filter rules enforced by
+// Firefox: the list rules (the static rulesets) and the host's rules (custom filters, and learned
+// trackers from id 90000: tagged "learned", so they count and switch as learned) enforced by
 // a blocking webRequest.onBeforeRequest listener over an index (lib/dnr-index.js) instead of
 // declarativeNetRequest. Firefox's DNR checks every enabled rule for every request on the
 // parent process's main thread (ExtensionDNR.sys.mjs: no index), which made a page with 200
@@ -18,9 +19,11 @@
 import { STATIC_CATEGORIES, sitesWith } from '../lib/choices.js';
 import { matchRequest, RuleIndex } from '../lib/dnr-index.js';
 import { hostOf } from '../lib/site.js';
-import { exemptSites } from './rules.js';
+import { exemptSites, hostRuleCategory } from './rules.js';
 
-const STATIC_ORDER_BASE = 10; // custom rules (dynamic) outrank static rules of the same priority
+const STATIC_ORDER_BASE = 10; // host rules (dynamic) outrank static rules of the same priority
+/** The host's rule categories, by rule id (rules.js hostRuleCategory). */
+const HOST_CATEGORIES = ['custom', 'learned'];
 
 function underAny(host, sites) {
   if (!host) return false;
@@ -88,17 +91,22 @@ export class WebRequestBlocker {
    */
   async configure(choices, categories, customRules) {
     await this.loadStatic();
-    this.customIndex = new RuleIndex([{ tag: 'custom', order: 0, rules: customRules ?? [] }]);
+    // The host's rules under their own category: custom filters "custom", learned trackers
+    // (ids from 90000) "learned" — counted as such and switched by block:learned, globally
+    // (hostRulesToInstall leaves them out) and per site (the exemption below).
+    const byTag = Object.fromEntries(HOST_CATEGORIES.map((tag) => [tag, []]));
+    for (const r of customRules ?? []) byTag[hostRuleCategory(r.id)].push(r);
+    this.customIndex = new RuleIndex(HOST_CATEGORIES.map((tag) => ({ tag, order: 0, rules: byTag[tag] })));
     const enabled = new Set(categories.filter((c) => this.counts[c] !== undefined));
-    if (customRules?.length) enabled.add('custom');
+    for (const tag of HOST_CATEGORIES) if (byTag[tag].length) enabled.add(tag);
     if (!choices.global.protection) enabled.clear();
     const exempt = new Map();
     const categoryExemptions = {};
-    for (const tag of [...STATIC_CATEGORIES, 'custom']) {
+    for (const tag of [...STATIC_CATEGORIES, ...HOST_CATEGORIES]) {
       const sites = exemptSites(choices, tag);
       if (!sites.length) continue;
       exempt.set(tag, sites);
-      const rules = tag === 'custom' ? customRules?.length ?? 0 : this.counts[tag] ?? 0;
+      const rules = byTag[tag] ? byTag[tag].length : this.counts[tag] ?? 0;
       categoryExemptions[tag] = { sites, applied: true, rules, via: 'webRequest' };
     }
     this.enabled = enabled;

@@ -7,10 +7,9 @@ export const CATEGORIES = ['advertising', 'tracking', 'social', 'custom', 'learn
 export const STATIC_CATEGORIES = ['advertising', 'tracking', 'social'];
 /**
  * Categories that can be switched off per site: those the browser enforces with rules (the
- * static rulesets and the custom filters). "learned" has no browser rules: the host's engine
- * alone uses it, so a per-site switch for it would change nothing in the browser.
+ * static rulesets, the custom filters and the learned trackers' rules, ids from 90000).
  */
-export const SITE_CATEGORIES = ['advertising', 'tracking', 'social', 'custom'];
+export const SITE_CATEGORIES = ['advertising', 'tracking', 'social', 'custom', 'learned'];
 
 export const DEFAULT_GLOBAL = Object.freeze({
   gpc: true,

@@ -281,7 +281,7 @@ describe('settings export/import and popup state', () => {
     assert.equal(ps.site, 'news.example');
     assert.deepEqual(ps.site_choices, {
       protection: true, gpc: true, dnt: false,
-      'block:advertising': true, 'block:tracking': true, 'block:social': true, 'block:custom': true,
+      'block:advertising': true, 'block:tracking': true, 'block:social': true, 'block:custom': true, 'block:learned': true,
     });
     assert.equal(ps.counts.total, 1);
     assert.equal(ps.declaration, null);

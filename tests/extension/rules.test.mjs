@@ -289,6 +289,35 @@ describe('per-site category switches', () => {
     assert.ok(!match({ url: 'https://cdn.example/px.gif', type: 'image', initiator: 'https://shop.example/', method: 'get' }));
   });
 
+  it('learned trackers follow block:learned per site, not block:custom (Chromium DNR)', async () => {
+    const hostRules = [
+      { id: 7, priority: 1, action: { type: 'block' }, condition: { urlFilter: '||cdn.example/px' } },
+      { id: 90000, priority: 1, action: { type: 'block' }, condition: { requestDomains: ['px.learned.example'] } },
+    ];
+    const req = (url, site) => ({ url, type: 'image', initiator: `https://${site}/`, method: 'get' });
+    // block:custom off on shop.example: the learned tracker is still blocked there.
+    let c = choose({ scope: 'site', site: 'shop.example', key: 'block:custom', value: false });
+    let installed = hostRulesToInstall(c, hostRules);
+    assert.deepEqual(installed[0].condition.excludedInitiatorDomains, ['shop.example']);
+    assert.equal(installed[1].condition.excludedInitiatorDomains, undefined);
+    let match = blockMatcher(installed);
+    assert.ok(match(req('https://px.learned.example/p.gif', 'shop.example')));
+    assert.ok(!match(req('https://cdn.example/px.gif', 'shop.example')));
+    // block:learned off on shop.example: learned let through there only, custom still blocked.
+    c = choose({ scope: 'site', site: 'shop.example', key: 'block:learned', value: false });
+    installed = hostRulesToInstall(c, hostRules);
+    match = blockMatcher(installed);
+    assert.ok(!match(req('https://px.learned.example/p.gif', 'shop.example')));
+    assert.ok(match(req('https://px.learned.example/p.gif', 'other.example')));
+    assert.ok(match(req('https://cdn.example/px.gif', 'shop.example')));
+    const dnr = new FakeDnr();
+    const rm = new RuleManager({ dnr, flavor: 'chromium' });
+    const report = await rm.apply(c, hostRules);
+    assert.deepEqual(report.categoryExemptions.learned, { sites: ['shop.example'], applied: true, rules: 1 });
+    assert.equal(report.categoryExemptions.custom, undefined);
+    assert.equal((await rm.siteSwitchable()).learned.possible, true);
+  });
+
   it('Firefox twins of a replaced ruleset come from its copies (the exemption included)', async () => {
     const withPing = [{ id: 1, priority: 1, action: { type: 'block' }, condition: { urlFilter: '/px', resourceTypes: ['ping'] } }];
     const dnr = new FakeDnr();

@@ -49,10 +49,14 @@ describe('popup view model', () => {
       ['block:tracking', true, true, 'www.news.example'],
       ['block:social', false, false, 'www.news.example'],
       ['block:custom', true, false, 'www.news.example'],
+      ['block:learned', true, false, 'www.news.example'],
     ]);
     assert.equal(cats[0].label, 'Block Advertising on this site');
     assert.match(cats[1].label, /not possible in this browser/);
-    assert.ok(!m.site.switches.some((s) => s.key === 'block:learned'), 'learned has no browser rules: no per-site switch');
+    // Learned trackers have browser rules (ids from 90000): switchable per site like custom filters.
+    const learnedSwitch = m.site.switches.find((s) => s.key === 'block:learned');
+    assert.ok(learnedSwitch, 'a per-site switch for learned trackers');
+    assert.equal(learnedSwitch.disabled, false);
     // Off everywhere, or the site trusted: nothing to switch per site.
     const off = applyChoice(defaultChoices(), { scope: 'global', key: 'block:social', value: false });
     const m2 = popupModel(state({ choices: off, site_choices: { ...sc, 'block:social': true }, site_switchable: switchable }), t);

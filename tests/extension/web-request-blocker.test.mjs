@@ -80,6 +80,35 @@ describe('WebRequestBlocker (Firefox)', () => {
     assert.deepEqual(b.seen, ['custom']);
   });
 
+  it('learned rules (ids from 90000): counted as learned, switched by block:learned, not block:custom', async () => {
+    const host = [block(7, { urlFilter: '||harmless.example^' }), block(90000, { requestDomains: ['px.learned.example'] })];
+    const px = (site) => details('https://px.learned.example/p.gif?uid=a1b2c3', `https://${site}/`);
+    const cdn = (site) => details('https://cdn.harmless.example/a', `https://${site}/`);
+    let b = await blocker(defaultChoices(), host);
+    assert.deepEqual(b.handle(px('news.example')), { cancel: true });
+    assert.deepEqual(b.handle(cdn('news.example')), { cancel: true });
+    assert.deepEqual(b.seen, ['learned', 'custom']);
+    // A site's block:custom off lets custom filters through there, not learned trackers.
+    b = await blocker(choose({ scope: 'site', site: 'shop.example', key: 'block:custom', value: false }), host);
+    assert.deepEqual(b.handle(cdn('shop.example')), {});
+    assert.deepEqual(b.handle(px('shop.example')), { cancel: true });
+    // A site's block:learned off lets learned trackers through there only.
+    const learnedOff = choose({ scope: 'site', site: 'shop.example', key: 'block:learned', value: false });
+    b = await blocker(learnedOff, host);
+    assert.deepEqual(b.handle(px('shop.example')), {});
+    assert.deepEqual(b.handle(px('other.example')), { cancel: true });
+    assert.deepEqual(b.handle(cdn('shop.example')), { cancel: true });
+    const r = await b.configure(learnedOff, ['advertising', 'tracking', 'social'], host);
+    assert.deepEqual(r.categoryExemptions.learned, { sites: ['shop.example'], applied: true, rules: 1, via: 'webRequest' });
+    // block:learned off everywhere: the RuleManager leaves the rules out (hostRulesToInstall).
+    const dnr = new FakeDnr();
+    const off = choose({ scope: 'global', key: 'block:learned', value: false });
+    const rm = new RuleManager({ dnr, flavor: 'firefox', declaredRulesets: ['advertising', 'tracking', 'social'], loadRuleset, blocker: (b = new WebRequestBlocker({ loadRuleset })) });
+    await rm.apply(off, host);
+    assert.deepEqual(b.handle(px('news.example')), {});
+    assert.deepEqual(b.handle(cdn('news.example')), { cancel: true });
+  });
+
   it('never touches the extension\'s own requests; nothing at all with protection off', async () => {
     let b = await blocker(defaultChoices());
     assert.deepEqual(b.handle(details('https://ads.example/a', 'moz-extension://uuid/options.html')), {});
