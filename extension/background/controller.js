@@ -103,6 +103,7 @@ export class Controller {
     // Learned trackers: pixel observations to the host; what it learns is blocked at once.
     this.pixels = new PixelLearner({
       timers,
+      storage: storage.session ?? null, // never storage.local: it would put sites on disk in clear
       hostConnected: () => this.host.connected,
       send: (observations) => this.host.request('observe_pixels', { observations }, { timeoutMs: 60000 }),
       onLearned: () => this.loadHostRules(),
@@ -119,6 +120,8 @@ export class Controller {
     await this.state.setStatus({ publicSuffixList: this.publicSuffixStatus });
     await this.applyLocal('start');
     this.host.ensure();
+    // Pixel observations a stopped worker left waiting go out once the host is connected.
+    this.pixels.restore().catch(() => {});
     // Browsers may drop alarms on restart: re-create the list-update alarm from the schedule.
     this.lists.info().then((i) => this.lists.syncAlarm(i.schedule)).catch(() => {});
   }

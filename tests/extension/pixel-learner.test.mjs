@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { identifierIn, isIdentifier, pixelReason } from '../../extension/lib/pixel-heuristics.js';
-import { firstPartyUrl, observationOf, PixelLearner } from '../../extension/background/pixel-learner.js';
-import { FakeClock } from './fakes.mjs';
+import { firstPartyUrl, observationOf, PENDING_KEY, PixelLearner } from '../../extension/background/pixel-learner.js';
+import { FakeClock, FakeStorage } from './fakes.mjs';
 
 const len = (n) => [{ name: 'Content-Length', value: String(n) }];
 const gif = (url, page, extra = {}) => ({
@@ -133,5 +133,57 @@ describe('PixelLearner', () => {
     fail = { code: 'bad_params' };
     await learner.flush();
     assert.equal(learner.pending.size, 0);
+  });
+
+  it('observations waiting for the host survive a stopped worker (storage.session) and go out on the next wake', async () => {
+    const session = new FakeStorage();
+    const clock = new FakeClock();
+    const first = new PixelLearner({ timers: clock, storage: session, hostConnected: () => false, send: async () => assert.fail('host away') });
+    first.observe(gif('https://px.example/p.gif?uid=a1b2c3d4e5', 'https://a.test/'));
+    first.observe(gif('https://px.example/p.gif?uid=a1b2c3d4e5', 'https://b.test/'));
+    await first.saving;
+    assert.deepEqual(session.data[PENDING_KEY].map((o) => o.site), ['a.test', 'b.test']);
+    // The worker stops (first is gone); the next wake restores and sends them.
+    const calls = [];
+    const next = new PixelLearner({ timers: clock, storage: session, hostConnected: () => true, send: async (o) => (calls.push(o), { learned: [] }) });
+    next.observe(gif('https://px.example/p.gif?uid=a1b2c3d4e5', 'https://c.test/')); // seen before the restore read
+    assert.equal(await next.restore(), 2);
+    const r = await next.flush();
+    assert.equal(r.sent, 3);
+    assert.deepEqual(calls[0].map((o) => o.site).sort(), ['a.test', 'b.test', 'c.test']);
+    await next.saving;
+    assert.equal(session.data[PENDING_KEY], undefined, 'nothing left waiting once the host has them');
+    // A third wake finds nothing to send again.
+    const third = new PixelLearner({ timers: clock, storage: session, hostConnected: () => true, send: async () => assert.fail('sent twice') });
+    assert.equal(await third.restore(), 0);
+  });
+
+  it('bounded: at most maxPending observations wait, in memory and in storage; bad stored entries are skipped', async () => {
+    const session = new FakeStorage({
+      [PENDING_KEY]: [
+        { domain: 'px.example', site: 'a.test', url: 'x'.repeat(5000) },
+        null,
+        { domain: 5, site: 'b.test' },
+        { domain: 'px.example', site: 'c.test', url: 'https://px.example/p' },
+        { domain: 'px.example', site: 'd.test', url: 'https://px.example/p' },
+      ],
+    });
+    const clock = new FakeClock();
+    const l = new PixelLearner({ timers: clock, storage: session, maxPending: 2, hostConnected: () => false, send: async () => ({}) });
+    assert.equal(await l.restore(), 2);
+    assert.deepEqual([...l.pending.keys()], ['px.example|a.test', 'px.example|c.test']);
+    assert.equal(l.pending.get('px.example|a.test').url.length, 512);
+    assert.equal(l.observe(gif('https://px.example/p.gif?uid=a1b2c3d4e5', 'https://e.test/')), null, 'full');
+    await l.persist();
+    assert.equal(session.data[PENDING_KEY].length, 2);
+  });
+
+  it('without storage.session the observations wait in memory only', async () => {
+    const clock = new FakeClock();
+    const l = new PixelLearner({ timers: clock, hostConnected: () => false, send: async () => ({}) });
+    l.observe(gif('https://px.example/p.gif?uid=a1b2c3d4e5', 'https://a.test/'));
+    assert.equal(await l.restore(), 0);
+    await l.persist();
+    assert.equal(l.pending.size, 1);
   });
 });
