@@ -42,14 +42,25 @@ void reload_after_change(Services& services) {
 
 // "That no list already blocks": a URL the engine blocks by a list (a category switched off, a
 // trusted site let it load) is the lists' business, not learning's.
-bool list_blocks(Services& services, const learning::Observation& o, const std::string& type) {
-  if (o.url.empty()) return false;
+// `engine` is the request's engine (one engine() call per request: each call stats learned.txt).
+bool list_blocks(const filters::Engine* engine, const learning::Observation& o,
+                 const std::string& type) {
+  if (o.url.empty() || engine == nullptr) return false;
   try {
-    const auto v = services.engine().match(o.url, "https://" + o.site + "/", type);
+    const auto v = engine->match(o.url, "https://" + o.site + "/", type);
     return v.decision == filters::Decision::block && v.category != filters::Category::learned;
   } catch (const std::exception& e) {
-    log::warn(std::string("learning: the filter engine is not available: ") + e.what());
+    log::warn(std::string("learning: the filter engine could not match: ") + e.what());
     return false;
+  }
+}
+
+const filters::Engine* engine_or_null(Services& services) {
+  try {
+    return &services.engine();
+  } catch (const std::exception& e) {
+    log::warn(std::string("learning: the filter engine is not available: ") + e.what());
+    return nullptr;
   }
 }
 
@@ -65,6 +76,7 @@ void register_learning_messages(protocol::Router& router, Services& services) {
               "learned now",
               [&services](const Json& req, protocol::RequestContext& /*ctx*/) {
                 const Json& list = params::require_array(req, "observations");
+                const filters::Engine* engine = list.empty() ? nullptr : engine_or_null(services);
                 std::vector<learning::Observation> obs;
                 obs.reserve(list.size());
                 int listed = 0;
@@ -82,7 +94,7 @@ void register_learning_messages(protocol::Router& router, Services& services) {
                     type = it->get<std::string>();
                   learning::Observation one{member_string(o, "domain", i),
                                             member_string(o, "site", i), std::move(url)};
-                  if (list_blocks(services, one, type)) {
+                  if (list_blocks(engine, one, type)) {
                     ++listed;
                     continue;
                   }

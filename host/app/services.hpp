@@ -2,6 +2,7 @@
 // The services a request or a subcommand reaches: one Services per process,
 // features opened lazily so `hello` and `ping` never touch the disk.
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 
@@ -23,7 +24,9 @@ class Services {
   std::filesystem::path home() { return ensure_home(home_); }
   // The filter engine: mapped from the compiled cache, or built from the lists (and cached)
   // when first asked for (services_engine.cpp). reload_engine() rebuilds it after a list or
-  // custom-filter change.
+  // custom-filter change. engine() also reloads it when lists/learned.txt changed since it was
+  // read (another host process learned or undid a tracker): one stat per call, no watcher. A
+  // reference from engine() is valid until the next engine() or reload_engine() call.
   const filters::Engine& engine();
   void reload_engine();
   // The ledger, opened (created on first use) when first asked for.
@@ -45,8 +48,19 @@ class Services {
   }
 
  private:
+  // A file as the engine last read it (size, mtime): learned.txt's changes by other processes.
+  struct FileStamp {
+    bool exists = false;
+    std::uintmax_t size = 0;
+    std::filesystem::file_time_type mtime{};
+    bool operator==(const FileStamp&) const = default;
+  };
+  static FileStamp stamp_of(const std::filesystem::path& p);
+
   HomeLocation home_;
   std::unique_ptr<filters::Engine> engine_;
+  std::filesystem::path learned_list_;
+  FileStamp learned_stamp_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<learning::Learner> learner_;
 };

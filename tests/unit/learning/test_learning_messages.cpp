@@ -20,10 +20,13 @@ namespace {
 struct Host {
   TempDir dir;
   TempDir no_lists{"optguard-nolists-"};
-  app::Services services{HomeLocation{dir.path() / "home", "test"}};
+  std::filesystem::path home;
+  app::Services services;
   protocol::Router router;
   protocol::Caller caller{"cli", "", ""};
-  Host() {
+  // A home of its own, or `shared`'s (a second host process: two browsers).
+  explicit Host(const Host* shared = nullptr)
+      : home(shared ? shared->home : dir.path() / "home"), services{HomeLocation{home, "test"}} {
     // The engine is rebuilt after each change: without the system lists it is quick.
     ::setenv("OPTGUARD_SYSTEM_LISTS", no_lists.path().c_str(), 1);
     app::register_learning_messages(router, services);
@@ -170,7 +173,7 @@ TEST_CASE("observe_pixels keeps learning.db encrypted under the ledger's key",
   Host h;
   h.ok({{"type", "observe_pixels"},
         {"observations", json::array({obs("px.example", "hiddenvisit.test")})}});
-  const auto home = h.dir.path() / "home";
+  const auto home = h.home;
   std::ifstream f(home / learning::kDbFile, std::ios::binary);
   const std::string db(std::istreambuf_iterator<char>(f), {});
   REQUIRE(!db.empty());
@@ -183,4 +186,28 @@ TEST_CASE("observe_pixels keeps learning.db encrypted under the ledger's key",
   }
   const auto other = ledger::random_master_key();
   CHECK_THROWS_AS(learning::Learner(home, other), Error);
+}
+
+TEST_CASE("a second host process on the same home blocks what the first one learned",
+          "[learning][messages]") {
+  Host a;
+  Host b(&a);
+  // Both engines loaded before anything is learned.
+  CHECK(verdict(a, "https://px.example/p.gif", "https://d.test/")["verdict"] == "none");
+  CHECK(verdict(b, "https://px.example/p.gif", "https://d.test/")["verdict"] == "none");
+  a.ok({{"type", "observe_pixels"},
+        {"observations", json::array({obs("px.example", "a.test"), obs("px.example", "b.test"),
+                                      obs("px.example", "c.test")})}});
+  // b notices learned.txt changed: classify and get_rules include the tracker, no restart.
+  const json v = verdict(b, "https://px.example/p.gif", "https://d.test/");
+  CHECK(v["verdict"] == "block");
+  CHECK(v["category"] == "learned");
+  const json rules = b.ok({{"type", "get_rules"}})["rules"];
+  REQUIRE(rules.size() == 1);
+  CHECK(rules[0]["id"] == 90000);
+  CHECK(b.ok({{"type", "learned_list"}})["trackers"].size() == 1);
+  // And the undo the other way round.
+  b.ok({{"type", "learned_remove"}, {"domain", "px.example"}});
+  CHECK(verdict(a, "https://px.example/p.gif", "https://d.test/")["verdict"] == "none");
+  CHECK(a.ok({{"type", "get_rules"}})["rules"].empty());
 }
