@@ -3,8 +3,10 @@
 // distinct first-party sites. The extension observes the completed pixel (non-blocking),
 // the host learns the domain on its third site, and from then on the pixel on a fourth site
 // is blocked: the server never sees it (Chromium: a dynamic DNR rule from get_rules; Firefox:
-// the webRequest blocker). The options page lists the tracker with its sites; Undo (pressed
-// from the keyboard) lets the pixel load again, and the ledger holds both changes.
+// the webRequest blocker), counted as `learned`; switching `block:custom` off on that site
+// keeps it blocked, switching `block:learned` off there lets it load there only. The options
+// page lists the tracker with its sites; Undo (pressed from the keyboard) lets the pixel load
+// again, and the ledger holds both changes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachBrowser, useSession, token, screenshot } from './harness/suite.mjs';
@@ -13,16 +15,23 @@ import { LEARN_SITES, LEARN_TRACKER } from './harness/hosts.mjs';
 
 const LEARNED_DOMAIN = 'quietmetrics.test'; // LEARN_TRACKER's registrable domain
 
-/** Opens a first-party page with the pixel; resolves "load" / "error" once the image settled. */
-async function visit(ctx, site, tok) {
+/**
+ * Opens a first-party page with the pixel; resolves "load" / "error" once the image settled
+ * (with `keep`, {result, page} and the page left open for its counts).
+ */
+async function visit(ctx, site, tok, { keep = false } = {}) {
   const { server, browser } = ctx;
   const src = server.url(LEARN_TRACKER, `/r/${tok}/lt-img.gif?uid=a1b2c3d4e5f6${tok}`);
   const page = await browser.newPage();
   await page.goto(server.url(site, `/image?src=${encodeURIComponent(src)}`));
   const result = await waitUntil(() => page.evaluate(() => window.__img ?? null), { what: `the pixel on ${site} settled` });
+  if (keep) return { result, page };
   await page.close();
   return result;
 }
+
+/** Sets a per-site choice through the extension (as the popup does); rules are applied when it resolves. */
+const siteChoice = (ctx, site, key, value) => ctx.ext.call('set_choice', { choice: { scope: 'site', site, key, value, source: 'popup' } });
 
 const pixelHits = (ctx, tok) => ctx.server.withToken(tok).filter((r) => r.host === LEARN_TRACKER);
 
@@ -51,11 +60,42 @@ forEachBrowser((name) => {
     assert.equal(learned.filter, `||${LEARNED_DOMAIN}^$third-party`);
     await waitUntil(async () => (await ext.status()).hostRules >= 1, { what: 'the learned rule installed' });
 
-    // A fourth site: blocked before it leaves the browser.
+    // A fourth site: blocked before it leaves the browser, and counted as learned (Firefox's
+    // webRequest blocker used to call it custom).
     const blockedTok = token('lrn');
-    assert.equal(await visit(ctx, LEARN_SITES[3], blockedTok), 'error', 'the pixel is blocked on the fourth site');
+    const fourth = await visit(ctx, LEARN_SITES[3], blockedTok, { keep: true });
+    assert.equal(fourth.result, 'error', 'the pixel is blocked on the fourth site');
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(pixelHits(ctx, blockedTok).length, 0, 'the server never saw the blocked pixel');
+    const tabId = await ext.tabId(ctx.server.url(LEARN_SITES[3], '/image'));
+    let counts = null;
+    await waitUntil(
+      async () => {
+        counts = (await ext.popupState(tabId)).counts;
+        return (counts?.total ?? 0) >= 1 && Object.keys(counts.categories ?? {}).length > 0;
+      },
+      { timeout: 15000, what: 'the blocked pixel counted' },
+    ).catch((e) => {
+      throw new Error(`${e.message}; counts: ${JSON.stringify(counts)}`);
+    });
+    assert.equal(counts.categories.learned?.count, 1, JSON.stringify(counts.categories));
+    assert.equal(counts.categories.custom, undefined, JSON.stringify(counts.categories));
+    await fourth.page.close();
+
+    // Per site: block:custom off there leaves the learned tracker blocked; block:learned off
+    // lets it load there (and only there).
+    await siteChoice(ctx, LEARN_SITES[3], 'block:custom', false);
+    const customOffTok = token('lrn');
+    assert.equal(await visit(ctx, LEARN_SITES[3], customOffTok), 'error', 'block:custom off does not let a learned tracker through');
+    assert.equal(pixelHits(ctx, customOffTok).length, 0);
+    await siteChoice(ctx, LEARN_SITES[3], 'block:custom', true);
+    await siteChoice(ctx, LEARN_SITES[3], 'block:learned', false);
+    const learnedOffTok = token('lrn');
+    assert.equal(await visit(ctx, LEARN_SITES[3], learnedOffTok), 'load', 'block:learned off on the site lets it load there');
+    assert.equal(pixelHits(ctx, learnedOffTok).length, 1);
+    const elsewhereTok = token('lrn');
+    assert.equal(await visit(ctx, LEARN_SITES[4], elsewhereTok), 'error', 'still blocked on other sites');
+    await siteChoice(ctx, LEARN_SITES[3], 'block:learned', true);
 
     // The options page lists it with the sites it was seen on.
     const options = await ext.openOptions();
