@@ -279,6 +279,64 @@ std::uint32_t reverse_hash(std::string_view s) {
   }
 }
 
+// The keys for_each_suffix_key gives, in the same order, into keys[0..n) (n returned), for a
+// hostname of at most kFastHost characters with at most kMaxKeys labels; -1 otherwise (the
+// caller then uses for_each_suffix_key). The dots are found 16 characters at a time into a
+// bit mask and each label of up to 8 characters read with one load from a zero-padded copy:
+// the character loop and its branches cost as much as a token lookup (twice per request).
+constexpr std::size_t kFastHost = 64;
+template <std::size_t kMaxKeys>
+inline int suffix_keys(std::string_view host, std::uint32_t (&keys)[kMaxKeys]) {
+  const std::size_t n = host.size();
+  if (n == 0 || n > kFastHost) return n == 0 ? 0 : -1;
+  // 8 zero bytes before the host (a label's load may start there), 16 after (SSE loads).
+  alignas(16) char buf[8 + kFastHost + 24] = {};
+  std::memcpy(buf + 8, host.data(), n);
+  std::uint64_t dots = 0;
+  for (std::size_t q = 0; q < n; q += 16) {
+#if defined(__SSE2__)
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(buf + 8 + q));
+    const auto bits =
+        static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.'))));
+#else
+    std::uint32_t bits = 0;
+    for (std::size_t b = 0; b < 16; ++b)
+      bits |= static_cast<std::uint32_t>(buf[8 + q + b] == '.') << b;
+#endif
+    dots |= static_cast<std::uint64_t>(bits) << q;
+  }
+  if (n < 64) dots &= (1ULL << n) - 1;  // (the zero padding holds no dot anyway)
+  std::uint64_t h = kSuffixSeed;
+  std::size_t end = n;
+  int count = 0;
+  while (true) {
+    // The label [b, end): b is just after the last dot before end (or 0).
+    const std::uint64_t before = end == 64 ? dots : dots & ((1ULL << end) - 1);
+    const std::size_t b = before == 0 ? 0 : 64 - static_cast<std::size_t>(__builtin_clzll(before));
+    const std::size_t len = end - b;
+    if (len <= 8 && std::endian::native == std::endian::little) {
+      // The label's bytes as the low bytes of a word (what label_step reads), from the 8
+      // bytes ending at `end`; an empty label mixes its length only, as label_step does.
+      std::uint64_t w = 0;
+      std::memcpy(&w, buf + 8 + end - 8, sizeof(w));
+      h = (h ^ len) * kSuffixMul;
+      if (len != 0) {
+        w >>= 8 * (8 - len);
+        h = (h ^ w) * kSuffixMul;
+        h ^= h >> 29;
+      }
+    } else {
+      h = label_step(h, host, b, len);
+    }
+    if (b != n) {
+      if (count == static_cast<int>(kMaxKeys)) return -1;
+      keys[count++] = host_key(h);
+    }
+    if (b == 0) return count;
+    end = b - 1;
+  }
+}
+
 inline bool bit_test(const Bitset& bits, std::uint32_t key) {
   const std::uint32_t b = key >> bits.shift;
   return (bits.words[b >> 6] >> (b & 63)) & 1;
@@ -1251,23 +1309,140 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
     return false;
   };
 
+  // The probes, planned before any bucket is read so that their memory reads overlap: the
+  // host and document suffix keys are computed and their presence words prefetched, the URL
+  // is tokenized meanwhile (its first kPlanTokens present tokens kept), and then every slot,
+  // and every bucket's candidates, are prefetched a round before they are read. Each step
+  // used to wait for the one before it (bit, slot, candidates: three misses in a row per
+  // probe). Buckets are still visited in the same order: host, token, document, unindexed.
+  constexpr std::size_t kPlanLabels = 24;  // a hostname with more labels is probed unplanned
+  constexpr std::size_t kPlanTokens = 64;  // tokens past these are looked up in batches
+  struct SuffixPlan {
+    std::uint32_t key[kPlanLabels];
+    const Slot* slot[kPlanLabels];
+    std::size_t n = 0;
+    bool planned = false;
+  };
+  // The suffix keys of `host` into p (their presence words prefetched); unplanned when the
+  // host has too many labels. `same` (a plan of the same hostname) is copied, not recomputed:
+  // most requests are made by a document of their own hostname.
+  const auto plan_suffixes = [](std::string_view host, std::span<const Slot> slots,
+                                const Bitset& bits, SuffixPlan& p, const SuffixPlan* same) {
+    if (host.empty() || slots.empty()) {
+      p.planned = true;
+      return;
+    }
+    if (same != nullptr && same->planned) {
+      p.n = same->n;
+      std::memcpy(p.key, same->key, sizeof(p.key[0]) * p.n);
+      p.planned = true;
+    } else {
+      const int n = suffix_keys(host, p.key);
+      if (n >= 0) {
+        p.n = static_cast<std::size_t>(n);
+        p.planned = true;
+      } else {
+        p.planned = !for_each_suffix_key(host, [&](std::uint32_t key, std::size_t) {
+          if (p.n == kPlanLabels) return true;
+          p.key[p.n++] = key;
+          return false;
+        });
+      }
+    }
+    if (!p.planned) return;
+    for (std::size_t i = 0; i < p.n; ++i)
+      __builtin_prefetch(&bits.words[(p.key[i] >> bits.shift) >> 6]);
+  };
+  // Keeps the keys whose presence bit is set, prefetching their slots.
+  const auto filter_suffixes = [](std::span<const Slot> slots, const Bitset& bits, SuffixPlan& p) {
+    if (!p.planned) return;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < p.n; ++i) {
+      p.key[kept] = p.key[i];
+      kept += bit_test(bits, p.key[i]) ? 1 : 0;
+    }
+    p.n = kept;
+    for (std::size_t i = 0; i < p.n; ++i) __builtin_prefetch(&slots[p.key[i] & (slots.size() - 1)]);
+  };
+  // Looks the slots up, prefetching the candidates of those this request's type can use.
+  const auto find_suffixes = [&](std::span<const Slot> slots, std::span<const Cand> ids,
+                                 SuffixPlan& p) {
+    if (!p.planned) return;
+    for (std::size_t i = 0; i < p.n; ++i) {
+      p.slot[i] = slot_find(slots, p.key[i]);
+      if (p.slot[i] != nullptr && (p.slot[i]->types & r.type()) != 0)
+        __builtin_prefetch(&ids[p.slot[i]->begin]);
+    }
+  };
+  SuffixPlan host_plan, doc_plan;
+  plan_suffixes(r.hostname(), m.host_slots, m.host_bits, host_plan, nullptr);
+  plan_suffixes(
+      r.source_hostname(), m.doc_slots, m.doc_bits, doc_plan,
+      !m.host_slots.empty() && r.source_hostname() == r.hostname() ? &host_plan : nullptr);
+
+  // The URL's first kPlanTokens tokens whose presence bit is set (the token bitset is small
+  // and stays cached); `token_rest` is where tokenizing resumes when there are more.
+  std::uint32_t tstart[kPlanTokens], tend[kPlanTokens], tkey[kPlanTokens];
+  const Slot* tslot[kPlanTokens];
+  std::size_t nt = 0;
+  std::size_t token_rest = kNoPos;
+  if (!m.token_slots.empty()) {
+    for_each_url_token(r.url(), [&](std::size_t start, std::size_t end, std::uint32_t key) {
+      if (nt == kPlanTokens) {
+        token_rest = start;
+        return true;
+      }
+      // The entry is written whatever the bit, without a branch; kept when it is set.
+      tstart[nt] = static_cast<std::uint32_t>(start);
+      tend[nt] = static_cast<std::uint32_t>(end);
+      tkey[nt] = key;
+      nt += bit_test(m.token_bits, key) ? 1 : 0;
+      return false;
+    });
+    const std::size_t slot_mask = m.token_slots.size() - 1;
+    for (std::size_t k = 0; k < nt; ++k) __builtin_prefetch(&m.token_slots[tkey[k] & slot_mask]);
+  }
+  filter_suffixes(m.host_slots, m.host_bits, host_plan);
+  filter_suffixes(m.doc_slots, m.doc_bits, doc_plan);
+  find_suffixes(m.host_slots, m.host_ids, host_plan);
+  for (std::size_t k = 0; k < nt; ++k) {
+    tslot[k] = slot_find(m.token_slots, tkey[k]);
+    if (tslot[k] != nullptr && (tslot[k]->types & r.type()) != 0) {
+      __builtin_prefetch(&m.token_ids[tslot[k]->begin]);
+      __builtin_prefetch(&m.token_chks[tslot[k]->begin]);
+    }
+  }
+  find_suffixes(m.doc_slots, m.doc_ids, doc_plan);
+
   // Visits every candidate bucket; `fn` returns true to stop.
   const auto visit = [&](auto&& fn) -> bool {
     // 1. Hostname index: each label suffix of the request's hostname.
     const std::string_view host = r.hostname();
-    if (!host.empty() && !m.host_slots.empty()) {
-      const bool stop = for_each_suffix_key(host, [&](std::uint32_t key, std::size_t) {
-        if (!bit_test(m.host_bits, key)) return false;
-        const Slot* s = slot_find(m.host_slots, key);
-        return s != nullptr && fn(s, m.host_ids.data(), nullptr, kNoPos, kNoPos);
-      });
-      if (stop) return true;
+    if (host_plan.planned) {
+      for (std::size_t i = 0; i < host_plan.n; ++i) {
+        if (host_plan.slot[i] != nullptr &&
+            fn(host_plan.slot[i], m.host_ids.data(), nullptr, kNoPos, kNoPos)) {
+          return true;
+        }
+      }
+    } else if (for_each_suffix_key(host, [&](std::uint32_t key, std::size_t) {
+                 if (!bit_test(m.host_bits, key)) return false;
+                 const Slot* s = slot_find(m.host_slots, key);
+                 return s != nullptr && fn(s, m.host_ids.data(), nullptr, kNoPos, kNoPos);
+               })) {
+      return true;
     }
-    // 2. Token index: each token of the URL.
-    // Tokens are taken in batches of those whose presence bit is set: their slots
-    // prefetched, looked up, their candidates prefetched, and only then the
-    // buckets scanned in URL order, so the memory reads of a batch overlap.
-    if (!m.token_slots.empty()) {
+    // 2. Token index: each token of the URL, the planned ones first.
+    for (std::size_t k = 0; k < nt; ++k) {
+      if (tslot[k] != nullptr &&
+          fn(tslot[k], m.token_ids.data(), m.token_chks.data(), tstart[k], tend[k])) {
+        return true;
+      }
+    }
+    // The rest (a URL with more than kPlanTokens present tokens) in batches of those whose
+    // presence bit is set: their slots prefetched, looked up, their candidates prefetched,
+    // and only then the buckets scanned in URL order, so the memory reads of a batch overlap.
+    if (token_rest != kNoPos) {
       constexpr std::size_t kBatch = 32;
       std::uint32_t bstart[kBatch], bend[kBatch], bkey[kBatch];
       const Slot* found[kBatch];
@@ -1295,8 +1470,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
       };
       bool stop =
           for_each_url_token(r.url(), [&](std::size_t start, std::size_t end, std::uint32_t key) {
-            // Only tokens whose presence bit is set are kept (a third of them); the slot
-            // entry is written whatever the bit, without a branch.
+            if (start < token_rest) return false;  // planned above
             bstart[nb] = static_cast<std::uint32_t>(start);
             bend[nb] = static_cast<std::uint32_t>(end);
             bkey[nb] = key;
@@ -1307,14 +1481,19 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
       if (stop) return true;
     }
     // 3. Document index: each label suffix of the document's hostname.
-    const std::string_view doc = r.source_hostname();
-    if (!doc.empty() && !m.doc_slots.empty()) {
-      const bool stop = for_each_suffix_key(doc, [&](std::uint32_t key, std::size_t) {
-        if (!bit_test(m.doc_bits, key)) return false;
-        const Slot* s = slot_find(m.doc_slots, key);
-        return s != nullptr && fn(s, m.doc_ids.data(), nullptr, kNoPos, kNoPos);
-      });
-      if (stop) return true;
+    if (doc_plan.planned) {
+      for (std::size_t i = 0; i < doc_plan.n; ++i) {
+        if (doc_plan.slot[i] != nullptr &&
+            fn(doc_plan.slot[i], m.doc_ids.data(), nullptr, kNoPos, kNoPos)) {
+          return true;
+        }
+      }
+    } else if (for_each_suffix_key(r.source_hostname(), [&](std::uint32_t key, std::size_t) {
+                 if (!bit_test(m.doc_bits, key)) return false;
+                 const Slot* s = slot_find(m.doc_slots, key);
+                 return s != nullptr && fn(s, m.doc_ids.data(), nullptr, kNoPos, kNoPos);
+               })) {
+      return true;
     }
     // 4. Filters with no index key.
     if (m.any_slot[0].count != 0) {
