@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -10,9 +11,19 @@
 
 namespace optguard::protocol {
 
+void JsonWriter::grow(std::size_t n) {
+  // At least double what this writer has written: the bytes zeroed by resize() stay in
+  // proportion to the text.
+  const std::size_t used = written_end();
+  const std::size_t spare = std::max({n, std::size_t{256}, used - start_});
+  out_.resize(used + spare);
+  cur_ = out_.data() + used;
+  end_ = out_.data() + out_.size();
+}
+
 void JsonWriter::string(std::string_view text) {
-  const std::size_t start = out_.size();
-  out_.push_back('"');
+  const std::size_t start = written_end();
+  put('"');
   const char* p = text.data();
   const char* const end = p + text.size();
   bool checked = false;  // [p, end) is known to be valid UTF-8
@@ -21,15 +32,14 @@ void JsonWriter::string(std::string_view text) {
     // stops at the first byte that is not ASCII.
     const char* run = p;
     p = checked ? scan::to_escape(p, end) : scan::to_special<true, true>(p, end);
-    out_.append(run, static_cast<std::size_t>(p - run));
+    raw(std::string_view(run, static_cast<std::size_t>(p - run)));
     if (p == end) break;
     if (static_cast<unsigned char>(*p) >= 0x80) {
       // Only ASCII before p, so a character starts here: check the rest once.
       if (!simdjson::validate_utf8(p, static_cast<std::size_t>(end - p))) {
         // Rare (a handler let bad bytes through): nlohmann's own replacement, exactly.
-        out_.resize(start);
-        out_.append(
-            nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        truncate(start);
+        raw(nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return;
       }
       checked = true;
@@ -38,96 +48,96 @@ void JsonWriter::string(std::string_view text) {
     const auto c = static_cast<unsigned char>(*p++);
     switch (c) {
       case '"':
-        out_.append("\\\"");
+        raw("\\\"");
         break;
       case '\\':
-        out_.append("\\\\");
+        raw("\\\\");
         break;
       case '\b':
-        out_.append("\\b");
+        raw("\\b");
         break;
       case '\f':
-        out_.append("\\f");
+        raw("\\f");
         break;
       case '\n':
-        out_.append("\\n");
+        raw("\\n");
         break;
       case '\r':
-        out_.append("\\r");
+        raw("\\r");
         break;
       case '\t':
-        out_.append("\\t");
+        raw("\\t");
         break;
       default: {
         static constexpr std::string_view kHex = "0123456789abcdef";
         const std::array<char, 6> u{'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out_.append(u.data(), u.size());
+        raw(std::string_view(u.data(), u.size()));
         break;
       }
     }
   }
-  out_.push_back('"');
+  put('"');
 }
 
 void JsonWriter::integer(std::int64_t value) {
   std::array<char, 24> b{};
   const auto r = std::to_chars(b.data(), b.data() + b.size(), value);
-  out_.append(b.data(), r.ptr);
+  raw(std::string_view(b.data(), static_cast<std::size_t>(r.ptr - b.data())));
 }
 
 void JsonWriter::integer(std::uint64_t value) {
   std::array<char, 24> b{};
   const auto r = std::to_chars(b.data(), b.data() + b.size(), value);
-  out_.append(b.data(), r.ptr);
+  raw(std::string_view(b.data(), static_cast<std::size_t>(r.ptr - b.data())));
 }
 
 void JsonWriter::number(double value) {
   // What nlohmann's serializer prints: its own Grisu2 form, null for NaN and infinities.
   if (!std::isfinite(value)) {
-    out_.append("null");
+    raw("null");
     return;
   }
   std::array<char, 64> b{};  // the size of the serializer's number buffer
   char* end = nlohmann::detail::to_chars(b.data(), b.data() + b.size(), value);
-  out_.append(b.data(), static_cast<std::size_t>(end - b.data()));
+  raw(std::string_view(b.data(), static_cast<std::size_t>(end - b.data())));
 }
 
 void JsonWriter::json(const nlohmann::json& value) {
   using Type = nlohmann::json::value_t;
   switch (value.type()) {
     case Type::object: {
-      out_.push_back('{');
+      put('{');
       bool first = true;
       // nlohmann's object_t is a std::map: iteration is the sorted order dump() uses.
       for (const auto& [key, member] : value.get_ref<const nlohmann::json::object_t&>()) {
-        if (!first) out_.push_back(',');
+        if (!first) put(',');
         first = false;
         string(key);
-        out_.push_back(':');
+        put(':');
         json(member);
       }
-      out_.push_back('}');
+      put('}');
       return;
     }
     case Type::array: {
-      out_.push_back('[');
+      put('[');
       bool first = true;
       for (const auto& item : value.get_ref<const nlohmann::json::array_t&>()) {
-        if (!first) out_.push_back(',');
+        if (!first) put(',');
         first = false;
         json(item);
       }
-      out_.push_back(']');
+      put(']');
       return;
     }
     case Type::string:
       string(value.get_ref<const std::string&>());
       return;
     case Type::boolean:
-      out_.append(value.get<bool>() ? "true" : "false");
+      raw(value.get<bool>() ? "true" : "false");
       return;
     case Type::null:
-      out_.append("null");
+      raw("null");
       return;
     case Type::number_integer:
       integer(value.get<std::int64_t>());
@@ -142,7 +152,7 @@ void JsonWriter::json(const nlohmann::json& value) {
     case Type::discarded:
       break;
   }
-  out_.append(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  raw(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace optguard::protocol

@@ -4,7 +4,9 @@
 // same value (keys sorted, the same escapes, invalid UTF-8 replaced), but without its
 // per-byte output adapter: runs of plain bytes go out in one append. Tests compare the two.
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -13,8 +15,22 @@ namespace optguard::protocol {
 
 class JsonWriter {
  public:
-  explicit JsonWriter(std::string& out) : out_(out) {}
-  void raw(std::string_view text) { out_.append(text); }
+  // Appends to `out`. While the writer lives, `out` has spare bytes past what was written
+  // (the writer writes through a cursor, not an append per piece); when it is destroyed,
+  // `out` holds exactly the text before it plus what was written.
+  explicit JsonWriter(std::string& out) : out_(out), start_(out.size()) {
+    cur_ = out_.data() + start_;
+    end_ = cur_;
+  }
+  ~JsonWriter() { out_.resize(written_end()); }
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
+
+  void raw(std::string_view text) {
+    char* p = room(text.size());
+    std::memcpy(p, text.data(), text.size());
+    cur_ = p + text.size();
+  }
   // A JSON string with nlohmann's escapes (\" \\ \b \f \n \r \t, other controls as
   // \u00xx, everything else as is). Invalid UTF-8 is replaced as nlohmann's dump does.
   void string(std::string_view text);
@@ -27,7 +43,25 @@ class JsonWriter {
   void json(const nlohmann::json& value);
 
  private:
+  void put(char c) {
+    char* p = room(1);
+    *p = c;
+    cur_ = p + 1;
+  }
+  // Where the next `n` bytes go (room for them made).
+  char* room(std::size_t n) {
+    if (static_cast<std::size_t>(end_ - cur_) < n) grow(n);
+    return cur_;
+  }
+  void grow(std::size_t n);
+  std::size_t written_end() const { return static_cast<std::size_t>(cur_ - out_.data()); }
+  // Drops what was written from `at` (an offset in out) on.
+  void truncate(std::size_t at) { cur_ = out_.data() + at; }
+
   std::string& out_;
+  std::size_t start_;  // out's size when the writer began
+  char* cur_;          // the next byte to write, inside out's current buffer
+  char* end_;          // the end of the bytes out holds
 };
 
 }  // namespace optguard::protocol

@@ -307,33 +307,47 @@ Json Request::take_json() && {
 // ---- Result ----
 
 Result& Result::add(std::string key, Json value) {
-  start_object();
-  members_.push_back(Member{std::move(key), std::move(value)});
-  return *this;
+  return add_member(std::move(key), MemberValue(std::in_place_type<Json>, std::move(value)));
 }
 
 Result& Result::add(std::string key, Value value) {
-  start_object();
-  members_.push_back(Member{std::move(key), value});
+  return add_member(std::move(key), MemberValue(std::in_place_type<Value>, value));
+}
+
+Result& Result::add_member(std::string key, MemberValue value) {
+  if (!members_mode_) {
+    members_mode_ = true;
+    tree_ = Json();
+  }
+  if (count_ < kInline) {
+    inline_[count_] = Member{std::move(key), std::move(value)};
+  } else {
+    more_.push_back(Member{std::move(key), std::move(value)});
+  }
+  ++count_;
   return *this;
 }
 
-void Result::start_object() {
-  if (members_mode_) return;
-  members_mode_ = true;
-  tree_ = Json();
-  members_.reserve(4);
+namespace {
+Json member_json(const bool& value) {
+  return Json(value);
 }
+Json member_json(const Value& value) {
+  return value.to_json();
+}
+Json member_json(Json& value) {
+  return std::move(value);
+}
+}  // namespace
 
 Json Result::to_json() && {
   if (!members_mode_) return std::move(tree_);
   Json out(Json::value_t::object);
   auto& object = out.get_ref<Json::object_t&>();
-  for (auto& m : members_) {  // in add order: a key added again replaces its value
-    if (auto* tree = std::get_if<Json>(&m.value))
-      object.insert_or_assign(std::move(m.key), std::move(*tree));
-    else
-      object.insert_or_assign(std::move(m.key), std::get<Value>(m.value).to_json());
+  for (std::size_t i = 0; i < count_; ++i) {  // in add order: a key added again replaces
+    Member& m = i < kInline ? inline_[i] : more_[i - kInline];
+    object.insert_or_assign(std::move(m.key),
+                            std::visit([](auto& v) { return member_json(v); }, m.value));
   }
   return out;
 }
@@ -348,16 +362,20 @@ void Result::write(JsonWriter& w) const {
     const Member* member;
     std::size_t position;
   };
-  constexpr std::size_t kInline = 8;
-  std::array<Entry, kInline> inline_entries{};
+  constexpr std::size_t kInlineEntries = 8;
+  std::array<Entry, kInlineEntries>
+      inline_entries;  // NOLINT(cppcoreguidelines-pro-type-member-init)
   std::vector<Entry> heap_entries;
   Entry* entries = inline_entries.data();
-  const std::size_t n = members_.size();
-  if (n > kInline) {
+  const std::size_t n = count_;
+  if (n > kInlineEntries) {
     heap_entries.resize(n);
     entries = heap_entries.data();
   }
-  for (std::size_t i = 0; i < n; ++i) entries[i] = Entry{members_[i].key, &members_[i], i};
+  for (std::size_t i = 0; i < n; ++i) {
+    const Member& m = member(i);
+    entries[i] = Entry{m.key, &m, i};
+  }
   sort_by_key(entries, entries + n);
   w.raw("{");
   bool first = true;
@@ -367,10 +385,13 @@ void Result::write(JsonWriter& w) const {
     first = false;
     w.string(entries[i].key);
     w.raw(":");
-    if (const auto* tree = std::get_if<Json>(&entries[i].member->value))
-      w.json(*tree);
+    const MemberValue& value = entries[i].member->value;
+    if (const auto* flag = std::get_if<bool>(&value))
+      w.raw(*flag ? "true" : "false");
+    else if (const auto* echoed = std::get_if<Value>(&value))
+      echoed->write(w);
     else
-      std::get<Value>(entries[i].member->value).write(w);
+      w.json(std::get<Json>(value));
   }
   w.raw("}");
 }

@@ -17,10 +17,12 @@
 #include <simdjson.h>
 
 #include <array>
+#include <concepts>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -111,6 +113,11 @@ class Result {
   Result& add(std::string key, Json value);
   // A value of the request, echoed as it came: no tree is built for it.
   Result& add(std::string key, Value value);
+  // A boolean (no tree either). Only a bool: a pointer or a number takes the Json overload.
+  template <typename Bool>
+  requires std::same_as<Bool, bool> Result& add(std::string key, Bool value) {
+    return add_member(std::move(key), MemberValue(std::in_place_type<bool>, value));
+  }
 
   // The result as one nlohmann value.
   Json to_json() &&;
@@ -119,15 +126,24 @@ class Result {
   Json& tree() { return tree_; }
 
  private:
+  // bool first: a member not yet set builds no Json (nor frees one).
+  using MemberValue = std::variant<bool, Value, Json>;
   struct Member {
     std::string key;
-    std::variant<Json, Value> value;
+    MemberValue value;
   };
-  void start_object();
+  Result& add_member(std::string key, MemberValue value);
+  const Member& member(std::size_t i) const {
+    return i < kInline ? inline_[i] : more_[i - kInline];
+  }
 
+  // The first members live in the result itself (no allocation for a small reply).
+  static constexpr std::size_t kInline = 4;
   Json tree_;
   bool members_mode_ = false;
-  std::vector<Member> members_;  // in the order added (sorted when written)
+  std::size_t count_ = 0;  // members added, in the order added (sorted when written)
+  std::array<Member, kInline> inline_;
+  std::vector<Member> more_;
 };
 
 // Appends the text of {"id", "ok": true, "result"} / {"error": {"code", "message"}, "id",

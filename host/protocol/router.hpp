@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "protocol/envelope.hpp"
@@ -57,12 +58,35 @@ class Router {
     ErrorCode code = ErrorCode::internal;
     std::string message;
   };
+  // The outcome of route(): the id to echo, and the error when there is one (the result
+  // went to the sink).
+  struct Outcome {
+    Value id;  // null when the request had no id that can be echoed
+    bool ok = false;
+    ErrorCode code = ErrorCode::internal;
+    std::string message;
+  };
+  // Receives a handler's result where it was made (no copy, no move), with the id to echo.
+  // What it throws is the handler's failure (an error reply).
+  using ResultSink = void (*)(void* context, const Value& id, Result& result);
+
+  Router() = default;
+  // The type index views the keys of specs_: a move keeps the map's nodes, a copy would not.
+  Router(Router&&) = default;
+  Router& operator=(Router&&) = default;
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+  ~Router() = default;
 
   // Throws std::logic_error on a duplicate type: registration is a programming step.
   void add(MessageSpec spec);
-  // Routes one parsed request object to its handler. Never throws: a failure is an
-  // error reply (bad_request, unknown_type, the handler's Error, bad_params, internal).
-  // The reply may view the request: write it while the request lives.
+  // Routes one parsed request object to its handler and hands the result to `sink`. Never
+  // throws: a failure is an error outcome (bad_request, unknown_type, the handler's or the
+  // sink's Error, bad_params, internal). The id may view the request.
+  Outcome route(const Request& request, RequestContext& ctx, ResultSink sink,
+                void* sink_context) const;
+  // route() with the result kept in the reply. The reply may view the request: write it
+  // while the request lives.
   Reply handle(const Request& request, RequestContext& ctx) const;
   // handle() of a request tree, as the reply object (make_ok / make_error).
   Json dispatch(const Json& request, RequestContext& ctx) const;
@@ -71,6 +95,8 @@ class Router {
 
  private:
   std::map<std::string, MessageSpec, std::less<>> specs_;
+  // type -> its spec: one hash and one compare per request, not a walk down the tree.
+  std::unordered_map<std::string_view, const MessageSpec*> index_;
 };
 
 }  // namespace optguard::protocol

@@ -61,13 +61,21 @@ void Session::answer(std::string_view body, std::string& out) {
   try {
     const Request request = parser_.parse_request(body);  // made in place, not moved
     RequestContext ctx{caller_, this};
-    Router::Reply reply = router_.handle(request, ctx);  // never throws an Error
-    if (reply.ok)
-      write_ok(out, reply.id, reply.result);
-    else
-      write_error(out, reply.id, reply.code, reply.message);
-    cap_reply(out, start, reply.id);
-    release(reply.result.tree());
+    // The handler's result is written where it was made; a failure (the handler's, or the
+    // writer's) drops what was written and becomes the error reply.
+    const Router::Outcome outcome = router_.route(
+        request, ctx,
+        [](void* context, const Value& id, Result& result) {
+          std::string& text = *static_cast<std::string*>(context);
+          write_ok(text, id, result);
+          release(result.tree());
+        },
+        &out);  // never throws an Error
+    if (!outcome.ok) {
+      out.resize(start);
+      write_error(out, outcome.id, outcome.code, outcome.message);
+    }
+    cap_reply(out, start, outcome.id);
   } catch (const Error& e) {
     // The body could not be parsed: the error is the whole reply.
     out.resize(start);
