@@ -38,14 +38,10 @@ class Services {
   // encrypted under keys derived from the ledger's master key: the ledger is opened first (it
   // makes the key, finishes a rotation, checks the key belongs to it), then the key is read
   // once more here and wiped after the derivation (a passphrase-wrapped key costs a second
-  // Argon2id run, once per process).
-  learning::Learner& learner() {
-    if (!learner_) {
-      const auto master = ledger::load_key(ledger().key_path(), ledger::default_passphrase);
-      learner_ = std::make_unique<learning::Learner>(home(), master);
-    }
-    return *learner_;
-  }
+  // Argon2id run, once per process). A learning.db the ledger's key does not open, while the
+  // ledger does, predates a key rotation: it is set aside (kept) and its learned and undone
+  // domains carried into a new one (services_engine.cpp).
+  learning::Learner& learner();
 
  private:
   // A file as the engine last read it (size, mtime): learned.txt's changes by other processes.

@@ -391,6 +391,58 @@ LearnedTracker Learner::unlearn(const std::string& domain_in, std::int64_t now_m
   return was;
 }
 
+std::filesystem::path Learner::set_aside_for_new_key(const std::filesystem::path& home) {
+  const auto db_file = home / kDbFile;
+  std::string key_id = "unknown";
+  {
+    // Fold the WAL in first: the file moved aside must hold every commit.
+    ledger::sql::Db old(db_file, SQLITE_OPEN_READWRITE);
+    sqlite3_busy_timeout(old.get(), 10000);
+    old.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    ledger::sql::Stmt st(old, "SELECT value FROM meta WHERE name = 'key_id'");
+    if (st.step()) key_id = st.text(0);
+  }
+  std::filesystem::path aside = db_file;
+  aside += ".key-" + key_id;
+  if (std::filesystem::exists(aside)) aside += "-" + std::to_string(::time(nullptr));
+  std::error_code ec;
+  std::filesystem::rename(db_file, aside, ec);
+  if (ec) {
+    throw Error(ErrorCode::io_error, "cannot move " + db_file.string() + " aside: " + ec.message());
+  }
+  for (const char* suffix : {"-wal", "-shm"})
+    std::filesystem::remove(db_file.string() + suffix, ec);
+  return aside;
+}
+
+int Learner::adopt_decisions(const std::filesystem::path& set_aside) {
+  std::vector<std::pair<std::string, std::int64_t>> learned, unlearned;
+  {
+    ledger::sql::Db old(set_aside, SQLITE_OPEN_READONLY);
+    ledger::sql::Stmt l(old, "SELECT domain, learned_at FROM learned");
+    while (l.step()) learned.emplace_back(l.text(0), l.int64(1));
+    ledger::sql::Stmt u(old, "SELECT domain, unlearned_at FROM unlearned");
+    while (u.step()) unlearned.emplace_back(u.text(0), u.int64(1));
+  }
+  ledger::sql::WriteTxn txn(db_);
+  ledger::sql::Stmt add_l(db_, "INSERT OR IGNORE INTO learned(domain, learned_at) VALUES (?1, ?2)");
+  for (const auto& [d, t] : learned) {
+    add_l.reset();
+    add_l.bind(1, d).bind(2, t);
+    add_l.step();
+  }
+  ledger::sql::Stmt add_u(db_,
+                          "INSERT OR IGNORE INTO unlearned(domain, unlearned_at) VALUES (?1, ?2)");
+  for (const auto& [d, t] : unlearned) {
+    add_u.reset();
+    add_u.bind(1, d).bind(2, t);
+    add_u.step();
+  }
+  write_list();
+  txn.commit();
+  return static_cast<int>(learned.size() + unlearned.size());
+}
+
 void Learner::write_list() {
   std::string text =
       "! optguard learned trackers: written by the host from learning.db "

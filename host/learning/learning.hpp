@@ -108,6 +108,15 @@ class Learner {
   // Domains the user undid, by domain.
   std::vector<std::string> unlearned();
 
+  // After a ledger key rotation (learning.db is refused with wrong_key while the ledger
+  // accepts its key): moves learning.db aside as learning.db.key-<its key id>, kept whole (the
+  // old key still reads it), and returns where it went.
+  static std::filesystem::path set_aside_for_new_key(const std::filesystem::path& home);
+  // Takes the learned and undone domains (stored in clear) of a set-aside learning.db into
+  // this one and rewrites learned.txt: blocking and undos survive the rotation, sightings
+  // start again. Returns how many domains were taken.
+  int adopt_decisions(const std::filesystem::path& set_aside);
+
   // "||domain^$third-party"
   static std::string filter_for(const std::string& domain);
   std::filesystem::path list_path() const { return home_ / "lists" / "learned.txt"; }

@@ -311,3 +311,34 @@ TEST_CASE("a learning.db from a newer optguard is refused and left as it is", "[
   }
   CHECK(file_bytes(db) == before);
 }
+
+TEST_CASE("after a key rotation the old learning.db is set aside and its decisions carried over",
+          "[learning][privacy]") {
+  TempDir home;
+  {
+    Learner l(home.path(), key());
+    l.observe({seen("px.example", "a.test"), seen("px.example", "b.test"),
+               seen("px.example", "c.test"), seen("half.example", "a.test")},
+              1000);
+    l.unlearn("undone.example", 2000);
+  }
+  const ledger::SecretBytes rotated = ledger::random_master_key();
+  CHECK_THROWS_AS(Learner(home.path(), rotated), Error);
+  const auto aside = Learner::set_aside_for_new_key(home.path());
+  CHECK(aside.filename().string() == "learning.db.key-" + ledger::key_id_of(key()));
+  CHECK(!std::filesystem::exists(home.path() / learning::kDbFile));
+  Learner l(home.path(), rotated);
+  CHECK(l.adopt_decisions(aside) == 2);
+  REQUIRE(l.learned().size() == 1);
+  CHECK(l.learned()[0].domain == "px.example");
+  CHECK(l.learned()[0].learned_at_ms == 1000);
+  CHECK(l.unlearned() == std::vector<std::string>{"undone.example"});
+  CHECK(list_text(l).find("\n||px.example^$third-party\n") != std::string::npos);
+  CHECK(l.observe({seen("undone.example", "a.test")}, 3000).ignored == 1);
+  // The set-aside file is whole: the earlier key still reads it (sightings included).
+  std::filesystem::create_directory(home.path() / "old");
+  std::filesystem::copy_file(aside, home.path() / "old" / learning::kDbFile);
+  Learner old(home.path() / "old", key(), 2);
+  CHECK(old.learned().size() == 1);
+  CHECK(old.observe({seen("half.example", "b.test")}, 4000).learned.size() == 1);
+}

@@ -211,3 +211,24 @@ TEST_CASE("a second host process on the same home blocks what the first one lear
   CHECK(verdict(a, "https://px.example/p.gif", "https://d.test/")["verdict"] == "none");
   CHECK(a.ok({{"type", "get_rules"}})["rules"].empty());
 }
+
+TEST_CASE("after optguard key rotate the learned trackers and undos carry over",
+          "[learning][messages][privacy]") {
+  Host a;
+  a.ok({{"type", "observe_pixels"},
+        {"observations", json::array({obs("px.example", "a.test"), obs("px.example", "b.test"),
+                                      obs("px.example", "c.test")})}});
+  a.ok({{"type", "learned_remove"}, {"domain", "undone.example"}});
+  a.services.ledger().rotate_key();
+  Host b(&a);  // the next host process, under the new key
+  const json list = b.ok({{"type", "learned_list"}})["trackers"];
+  REQUIRE(list.size() == 1);
+  CHECK(list[0]["domain"] == "px.example");
+  json r = b.ok({{"type", "observe_pixels"},
+                 {"observations", json::array({obs("undone.example", "a.test")})}});
+  CHECK(r["ignored"] == 1);
+  bool set_aside = false;
+  for (const auto& e : std::filesystem::directory_iterator(a.home))
+    set_aside |= e.path().filename().string().starts_with("learning.db.key-");
+  CHECK(set_aside);
+}
