@@ -17,11 +17,11 @@
 //                      `domain=` list, by those domains; a request probes each label suffix
 //                      of its document's hostname
 //  * the few filters with neither, checked for every request.
-//  A presence bitset in front of each index (about 16 bits per key, at most 1 Mibit) rejects
-//  most probes without a lookup; each bucket carries the union of its filters' request types
-//  (a request of another type skips it). A long `domain=` list is looked up by hash, not
-//  scanned. Hostnames are keyed by a hash over their labels read right to left, so all the
-//  label suffixes of a hostname are keyed in one pass.
+//  A presence filter in front of each index (about 16 bits per key, at most 1 Mibit; three
+//  bits per key in one 64-bit word) rejects most probes without a lookup; each bucket carries the
+//  union of its filters' request types (a request of another type skips it). A long `domain=` list
+//  is looked up by hash, not scanned. Hostnames are keyed by a hash over their labels read right to
+//  left, so all the label suffixes of a hostname are keyed in one pass.
 //
 // Semantics follow uBlock Origin's static network filtering: an `important` block wins;
 // otherwise a block is overridden by any matching exception (verdict allow); `badfilter`
@@ -53,7 +53,7 @@ constexpr CategoryMask category_bit(Category c) {
 inline constexpr std::uint32_t kNoFilter = 0xFFFFFFFFU;
 
 // Image format version: bump on ANY change to the layout or to what the builder emits.
-inline constexpr std::uint32_t kImageFormatVersion = 8;
+inline constexpr std::uint32_t kImageFormatVersion = 9;
 
 // One source list handed to the builder.
 struct ListSource {
