@@ -7,6 +7,8 @@
 // keeps it blocked, switching `block:learned` off there lets it load there only. The options
 // page lists the tracker with its sites; Undo (pressed from the keyboard) lets the pixel load
 // again, and the ledger holds both changes.
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachBrowser, useSession, token, screenshot } from './harness/suite.mjs';
@@ -58,6 +60,13 @@ forEachBrowser((name) => {
     );
     assert.deepEqual(learned.sites, LEARN_SITES.slice(0, 3));
     assert.equal(learned.filter, `||${LEARNED_DOMAIN}^$third-party`);
+    // learning.db (and its WAL) name none of the first-party sites: they are encrypted.
+    for (const f of ['learning.db', 'learning.db-wal']) {
+      const file = path.join(ctx.home.home, f);
+      if (!fs.existsSync(file)) continue;
+      const bytes = fs.readFileSync(file).toString('latin1');
+      for (const site of LEARN_SITES.slice(0, 3)) assert.ok(!bytes.includes(site), `${f} holds ${site} in clear`);
+    }
     await waitUntil(async () => (await ext.status()).hostRules >= 1, { what: 'the learned rule installed' });
 
     // A fourth site: blocked before it leaves the browser, and counted as learned (Firefox's
