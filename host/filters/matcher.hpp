@@ -22,6 +22,10 @@
 //  union of its filters' request types (a request of another type skips it). A long `domain=` list
 //  is looked up by hash, not scanned. Hostnames are keyed by a hash over their labels read right to
 //  left, so all the label suffixes of a hostname are keyed in one pass.
+//  A request's probes are planned before any bucket is read: all its suffix and token keys
+//  first, then presence words, slots and candidates each prefetched a round before they are
+//  read (a probe's bit, slot and candidates were three misses in a row); buckets are still
+//  visited in the order above.
 //
 // Semantics follow uBlock Origin's static network filtering: an `important` block wins;
 // otherwise a block is overridden by any matching exception (verdict allow); `badfilter`
