@@ -44,21 +44,30 @@ const char* type_name(simdjson::dom::element_type t) {
 // Whether a container nests deeper than `limit` (the root at depth 1). simdjson, given
 // limit + 1 as its bound, refuses anything deeper than limit + 1 and also a container at
 // limit + 1 that holds a value; an empty one there it lets through, which this finds.
-// Only containers are visited.
-bool deeper_than(simdjson::dom::element e, int depth, int limit) {
-  using simdjson::dom::element_type;
-  const auto type = e.type();
-  if (type != element_type::ARRAY && type != element_type::OBJECT) return false;
-  if (depth > limit) return true;
-  if (type == element_type::ARRAY) {
-    const simdjson::dom::array items = e.get_array().value_unsafe();  // not a temporary's
-    for (const auto item : items) {
-      if (deeper_than(item, depth + 1, limit)) return true;
-    }
-  } else {
-    const simdjson::dom::object fields = e.get_object().value_unsafe();
-    for (const auto field : fields) {
-      if (deeper_than(field.value, depth + 1, limit)) return true;
+// One pass over the words of simdjson's tape (its documented layout, simdjson's
+// doc/tape.md: word 0 is the root and says where the tape ends; a number takes two words,
+// every other value and each container's start and end one), not a walk of the tree.
+bool deeper_than(const simdjson::dom::document& doc, int limit) {
+  const std::uint64_t* tape = doc.tape.get();
+  const auto end = static_cast<std::size_t>(tape[0] & simdjson::internal::JSON_VALUE_MASK);
+  int depth = 0;
+  for (std::size_t i = 1; i < end; ++i) {
+    switch (static_cast<char>(tape[i] >> 56)) {
+      case '{':
+      case '[':
+        if (++depth > limit) return true;
+        break;
+      case '}':
+      case ']':
+        --depth;
+        break;
+      case 'l':
+      case 'u':
+      case 'd':
+        ++i;  // the number's own word
+        break;
+      default:
+        break;
     }
   }
   return false;
@@ -144,7 +153,7 @@ Request MessageParser::parse_request(std::string_view body) {
   }
   if (parser.parse(body.data(), body.size(), false).get(root) != simdjson::SUCCESS)
     return with_nlohmann();
-  if (deeper_than(root, 1, limits.max_depth)) too_deep(limits.max_depth);
+  if (deeper_than(parser.doc, limits.max_depth)) too_deep(limits.max_depth);
   if (root.type() != simdjson::dom::element_type::OBJECT) not_an_object(type_name(root.type()));
   return Request(root);
 }

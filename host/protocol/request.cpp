@@ -15,13 +15,34 @@ namespace optguard::protocol {
 namespace {
 using simdjson::dom::element_type;
 
+// Keys are short: compared in place rather than by a call to memcmp.
+bool same_key(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+// a.compare(b) (bytes compared unsigned, as memcmp does), in place: keys are short.
+int compare_keys(std::string_view a, std::string_view b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto x = static_cast<unsigned char>(a[i]);
+    const auto y = static_cast<unsigned char>(b[i]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  if (a.size() == b.size()) return 0;
+  return a.size() < b.size() ? -1 : 1;
+}
+
 // Sorts [first, last) by key, and a repeated key by position: in nlohmann's key order,
 // and with the last value of a repeated key last in its run. (std::stable_sort would
 // allocate a buffer.)
 template <typename Entry>
 void sort_by_key(Entry* first, Entry* last) {
   const auto before = [](const Entry& a, const Entry& b) {
-    const int c = a.key.compare(b.key);
+    const int c = compare_keys(a.key, b.key);
     return c < 0 || (c == 0 && a.position < b.position);
   };
   if (std::is_sorted(first, last, before)) return;  // often: members added in key order
@@ -67,7 +88,7 @@ void write_object(JsonWriter& w, simdjson::dom::object object) {
   w.raw("{");
   bool first = true;
   for (std::size_t i = 0; i < n; ++i) {
-    if (i + 1 < n && fields[i + 1].key == fields[i].key) continue;  // a later value wins
+    if (i + 1 < n && same_key(fields[i + 1].key, fields[i].key)) continue;  // a later value wins
     if (!first) w.raw(",");
     first = false;
     w.string(fields[i].key);
@@ -75,15 +96,6 @@ void write_object(JsonWriter& w, simdjson::dom::object object) {
     Value(fields[i].value).write(w);
   }
   w.raw("}");
-}
-
-// Keys are short: compared in place rather than by a call to memcmp.
-bool same_key(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i] != b[i]) return false;
-  }
-  return true;
 }
 
 const Json& empty_object() {
@@ -317,13 +329,11 @@ Result& Result::add(std::string key, Value value) {
 Result& Result::add_member(std::string key, MemberValue value) {
   if (!members_mode_) {
     members_mode_ = true;
-    tree_ = Json();
+    if (!tree_.is_null()) tree_ = Json();
   }
-  if (count_ < kInline) {
-    inline_[count_] = Member{std::move(key), std::move(value)};
-  } else {
-    more_.push_back(Member{std::move(key), std::move(value)});
-  }
+  Member& m = count_ < kInline ? inline_[count_] : more_.emplace_back();
+  m.key = std::move(key);
+  m.value = std::move(value);
   ++count_;
   return *this;
 }
@@ -380,7 +390,7 @@ void Result::write(JsonWriter& w) const {
   w.raw("{");
   bool first = true;
   for (std::size_t i = 0; i < n; ++i) {
-    if (i + 1 < n && entries[i + 1].key == entries[i].key) continue;  // replaced later
+    if (i + 1 < n && same_key(entries[i + 1].key, entries[i].key)) continue;  // replaced later
     if (!first) w.raw(",");
     first = false;
     w.string(entries[i].key);
