@@ -51,6 +51,23 @@ TEST_CASE("||host^ blocks the host and its subdomains only", "[matcher]") {
   CHECK(verdict(e, "https://bare.example/") == "block");
 }
 
+TEST_CASE("||0.0.0.1^ is keyed by host and matches as the pattern did", "[matcher]") {
+  // The hostname index gives what `0.0.0.1` at a label boundary followed by `^` gives.
+  const Engine e = make("||0.0.0.1^\n||9.0.0.1^\n@@||9.0.0.1^$image\n");
+  CHECK(e.matcher().index_stats().host_filters == 3);
+  CHECK(e.matcher().index_stats().token_filters == 0);
+  CHECK(verdict(e, "http://0.0.0.1/x", "https://site.example/", "script") == "block");
+  CHECK(verdict(e, "http://0.0.0.1:8080/x", "https://site.example/", "script") == "block");
+  CHECK(verdict(e, "http://0.0.0.1", "https://site.example/", "script") == "block");
+  CHECK(verdict(e, "http://a.0.0.0.1/?q", "https://site.example/", "script") == "block");
+  CHECK(verdict(e, "http://10.0.0.1/x", "https://site.example/", "script") == "none");
+  CHECK(verdict(e, "http://0.0.0.10/x", "https://site.example/", "script") == "none");
+  CHECK(verdict(e, "http://0.0.0.1.example/x", "https://site.example/", "script") == "none");
+  CHECK(verdict(e, "http://x.example/0.0.0.1/", "https://site.example/", "script") == "none");
+  CHECK(verdict(e, "http://[::0.0.0.1]/x", "https://site.example/", "script") == "none");
+  CHECK(verdict(e, "http://9.0.0.1/x", "https://site.example/", "image") == "allow");
+}
+
 TEST_CASE("^ is a separator or the end of the URL; * is any run", "[matcher]") {
   const Engine e = make("||cdn.example^*/ads/*.js^\n/adserv^\n");
   CHECK(verdict(e, "https://cdn.example/x/ads/a.js", "https://s.example/", "script") == "block");

@@ -92,6 +92,15 @@ TEST_CASE("hostname filters: ||host^, bare hostnames and hosts-file lines", "[pa
   CHECK(skipped("127.0.0.1 localhost") == SkipReason::comment);
   // IDN hostnames become punycode.
   CHECK(parse_ok("||bücher.example^").pattern == "xn--bcher-kva.example");
+  // `||h^` is a hostname filter even when h's last label has one character (an IPv4 address);
+  // without the `^` (it would match 0.0.0.10 too) or bare, it stays a pattern.
+  const NetworkFilter ip = parse_ok("||0.0.0.1^");
+  CHECK(ip.pattern_kind == PatternKind::hostname_only);
+  CHECK(ip.pattern == "0.0.0.1");
+  CHECK(parse_ok("||0.0.0.1").pattern_kind == PatternKind::hostname_anchored);
+  CHECK(parse_ok("0.0.0.1").pattern_kind == PatternKind::plain);
+  CHECK(parse_ok("||0.0.0.1^|").pattern_kind == PatternKind::hostname_anchored);
+  CHECK(parse_ok("||0.0.0.^").pattern_kind == PatternKind::hostname_anchored);
 }
 
 TEST_CASE("regex filters", "[parser]") {
