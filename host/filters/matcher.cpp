@@ -366,27 +366,48 @@ const Slot* slot_find(std::span<const Slot> slots, std::uint32_t key) {
   }
 }
 
-// Tokens uBlock Origin avoids (too common in URLs), with its badness weights.
+// Tokens common in URLs, with uBlock Origin's badness figures.
+constexpr std::pair<std::string_view, int> kBadTokens[] = {
+    {"https", 123617},  {"com", 76987},    {"js", 43620},        {"www", 33129},
+    {"jpg", 32221},     {"images", 31812}, {"css", 19715},       {"png", 19140},
+    {"static", 15724},  {"net", 15239},    {"de", 13155},        {"img", 11109},
+    {"assets", 10746},  {"min", 7807},     {"cdn", 7568},        {"content", 6900},
+    {"wp", 6444},       {"fonts", 6095},   {"svg", 5976},        {"http", 5813},
+    {"ssl", 5735},      {"amazon", 5440},  {"ru", 5427},         {"fr", 5199},
+    {"facebook", 5178}, {"en", 5146},      {"image", 5028},      {"html", 4837},
+    {"media", 4833},    {"co", 4783},      {"php", 3972},        {"2019", 3943},
+    {"org", 3924},      {"jquery", 3531},  {"02", 3438},         {"api", 3382},
+    {"gif", 3350},      {"eu", 3322},      {"prod", 3289},       {"woff2", 3200},
+    {"logo", 3194},     {"themes", 3107},  {"icon", 3048},       {"google", 3026},
+    {"v1", 3019},       {"uploads", 2963}, {"googleapis", 2860}, {"v3", 2816},
+    {"tv", 2762},       {"icons", 2748},   {"core", 2601},       {"gstatic", 2581},
+    {"ac", 2509},
+};
+
 int token_badness(std::string_view t) {
-  static const std::unordered_map<std::string_view, int> kBad = {
-      {"https", 123617},  {"com", 76987},    {"js", 43620},        {"www", 33129},
-      {"jpg", 32221},     {"images", 31812}, {"css", 19715},       {"png", 19140},
-      {"static", 15724},  {"net", 15239},    {"de", 13155},        {"img", 11109},
-      {"assets", 10746},  {"min", 7807},     {"cdn", 7568},        {"content", 6900},
-      {"wp", 6444},       {"fonts", 6095},   {"svg", 5976},        {"http", 5813},
-      {"ssl", 5735},      {"amazon", 5440},  {"ru", 5427},         {"fr", 5199},
-      {"facebook", 5178}, {"en", 5146},      {"image", 5028},      {"html", 4837},
-      {"media", 4833},    {"co", 4783},      {"php", 3972},        {"2019", 3943},
-      {"org", 3924},      {"jquery", 3531},  {"02", 3438},         {"api", 3382},
-      {"gif", 3350},      {"eu", 3322},      {"prod", 3289},       {"woff2", 3200},
-      {"logo", 3194},     {"themes", 3107},  {"icon", 3048},       {"google", 3026},
-      {"v1", 3019},       {"uploads", 2963}, {"googleapis", 2860}, {"v3", 2816},
-      {"tv", 2762},       {"icons", 2748},   {"core", 2601},       {"gstatic", 2581},
-      {"ac", 2509},
-  };
+  static const std::unordered_map<std::string_view, int> kBad(std::begin(kBadTokens),
+                                                              std::end(kBadTokens));
   if (t.size() <= 1) return 1;
   const auto it = kBad.find(t);
   return it == kBad.end() ? 0 : it->second;
+}
+
+// The badness of the bucket a token is keyed in: that of the worst listed token with the
+// same first kMaxTokenChars characters (URL tokens `content` and `contentiq` probe one
+// bucket, so `contentiq` in a pattern is as bad as `content`).
+int key_badness(std::string_view t) {
+  if (t.size() < kMaxTokenChars) return token_badness(t);
+  static const std::unordered_map<std::string_view, int> kBadKeys = [] {
+    std::unordered_map<std::string_view, int> out;
+    for (const auto& [w, bad] : kBadTokens) {
+      if (w.size() < kMaxTokenChars) continue;
+      int& b = out[w.substr(0, kMaxTokenChars)];
+      b = std::max(b, bad);
+    }
+    return out;
+  }();
+  const auto it = kBadKeys.find(t.substr(0, kMaxTokenChars));
+  return std::max(token_badness(t), it == kBadKeys.end() ? 0 : it->second);
 }
 
 std::uint64_t token_hash(std::string_view t) {
@@ -2003,8 +2024,9 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
       while (e0 < p.size() && kChars.token[uc(p[e0])] != 0) ++e0;
       // A one-character token is worse than any (uBO ranks it 1, below every listed token,
       // but `1` or `s` is a token of most URLs).
+      // A token is as bad as its key (its first kMaxTokenChars characters) is.
       const auto badness = [](std::string_view tk) {
-        return tk.size() == 1 ? 0x7FFFFFFF : token_badness(tk);
+        return tk.size() == 1 ? 0x7FFFFFFF : key_badness(tk);
       };
       int bad0 = badness(token_at(r.token_beg, e0));
       --bucket_size[t.key];

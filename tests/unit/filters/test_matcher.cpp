@@ -232,6 +232,14 @@ TEST_CASE("the index keeps filters out of a per-request scan", "[matcher]") {
   CHECK(s.any_filters == 1);  // the regex: no literal token with a literal boundary on both sides
   const Engine r = make("/\\/banner\\/[0-9]+\\.gif/\n");
   CHECK(r.matcher().index_stats().token_filters == 1);  // `/banner/` is a whole token
+  // `contentiq` is keyed as `content` (its first 7 characters), a token of many URLs: a
+  // filter whose only token it is, with `domain=`, is looked up by its domains instead.
+  const Engine c = make("-contentiq.$domain=x.com\n-adbanner.$domain=x.com\n");
+  CHECK(c.matcher().index_stats().doc_filters == 1);
+  CHECK(c.matcher().index_stats().token_filters == 1);
+  CHECK(verdict(c, "https://cdn.example/a-contentiq.js", "https://x.com/", "script") == "block");
+  CHECK(verdict(c, "https://cdn.example/a-contentiq.js", "https://y.com/", "script") == "none");
+  CHECK(verdict(c, "https://cdn.example/a-contentiqs.js", "https://x.com/", "script") == "none");
 }
 
 TEST_CASE("odd requests never fail", "[matcher]") {
