@@ -146,39 +146,6 @@ Json to_json(simdjson::dom::element e) {
 
 // ---- Value ----
 
-bool Value::is_null() const {
-  if (is_dom_) return dom_.type() == element_type::NULL_VALUE;
-  return json_ == nullptr || json_->is_null();
-}
-
-bool Value::is_string() const {
-  if (is_dom_) return dom_.type() == element_type::STRING;
-  return json_ != nullptr && json_->is_string();
-}
-
-bool Value::is_bool() const {
-  if (is_dom_) return dom_.type() == element_type::BOOL;
-  return json_ != nullptr && json_->is_boolean();
-}
-
-bool Value::is_integer() const {
-  if (is_dom_) {
-    const auto t = dom_.type();
-    return t == element_type::INT64 || t == element_type::UINT64;
-  }
-  return json_ != nullptr && json_->is_number_integer();
-}
-
-bool Value::is_number() const {
-  if (is_dom_) return is_integer() || dom_.type() == element_type::DOUBLE;
-  return json_ != nullptr && json_->is_number();
-}
-
-std::string_view Value::get_string() const {
-  if (is_dom_) return dom_.get_string().value_unsafe();
-  return json_->get_ref<const std::string&>();
-}
-
 bool Value::get_bool() const {
   if (is_dom_) return dom_.get_bool().value_unsafe();
   return json_->get<bool>();
@@ -262,15 +229,9 @@ Request Request::owning(Json tree) {
   return r;
 }
 
-std::optional<Value> Request::find(std::string_view key) const {
+std::optional<Value> Request::find_unindexed(std::string_view key) const {
   switch (mode_) {
     case Mode::dom: {
-      if (indexed_) {
-        for (std::size_t i = member_count_; i-- > 0;) {  // from the end: the last one wins
-          if (same_key(members_[i].key, key)) return Value(members_[i].value);
-        }
-        return std::nullopt;
-      }
       std::optional<Value> found;
       const simdjson::dom::object fields = dom_.get_object().value_unsafe();
       for (auto it = fields.begin(); it != fields.end(); ++it) {

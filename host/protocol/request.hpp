@@ -40,14 +40,36 @@ class Value {
 
   // As nlohmann's is_null / is_string / is_boolean / is_number_integer (signed or
   // unsigned) / is_number.
-  bool is_null() const;
-  bool is_string() const;
-  bool is_bool() const;
-  bool is_integer() const;
-  bool is_number() const;
+  // (Inline: every request asks them of its id and type.)
+  bool is_null() const {
+    if (is_dom_) return dom_.type() == simdjson::dom::element_type::NULL_VALUE;
+    return json_ == nullptr || json_->is_null();
+  }
+  bool is_string() const {
+    if (is_dom_) return dom_.type() == simdjson::dom::element_type::STRING;
+    return json_ != nullptr && json_->is_string();
+  }
+  bool is_bool() const {
+    if (is_dom_) return dom_.type() == simdjson::dom::element_type::BOOL;
+    return json_ != nullptr && json_->is_boolean();
+  }
+  bool is_integer() const {
+    if (is_dom_) {
+      const auto t = dom_.type();
+      return t == simdjson::dom::element_type::INT64 || t == simdjson::dom::element_type::UINT64;
+    }
+    return json_ != nullptr && json_->is_number_integer();
+  }
+  bool is_number() const {
+    if (is_dom_) return is_integer() || dom_.type() == simdjson::dom::element_type::DOUBLE;
+    return json_ != nullptr && json_->is_number();
+  }
   // Preconditions: the matching is_*(). get_int64 converts as nlohmann's get<int64_t>
   // (an unsigned value above INT64_MAX wraps).
-  std::string_view get_string() const;
+  std::string_view get_string() const {
+    if (is_dom_) return dom_.get_string().value_unsafe();
+    return json_->get_ref<const std::string&>();
+  }
   bool get_bool() const;
   std::int64_t get_int64() const;
 
@@ -74,7 +96,15 @@ class Request {
 
   // The member `key` (null included); a repeated key gives its last value, as nlohmann's
   // parser keeps. nullopt when absent.
-  std::optional<Value> find(std::string_view key) const;
+  std::optional<Value> find(std::string_view key) const {
+    if (indexed_) {  // inline: a literal key is then compared as a constant
+      for (std::size_t i = member_count_; i-- > 0;) {  // from the end: the last one wins
+        if (members_[i].key == key) return Value(members_[i].value);
+      }
+      return std::nullopt;
+    }
+    return find_unindexed(key);
+  }
   bool contains(std::string_view key) const { return find(key).has_value(); }
 
   // The whole request as nlohmann's parser builds it, built on first use.
@@ -85,6 +115,8 @@ class Request {
   Json take_json() &&;
 
  private:
+  std::optional<Value> find_unindexed(std::string_view key) const;
+
   enum class Mode { none, dom, borrowed, owned };
   // The members of a DOM request with up to kIndexed of them, found in one pass when it
   // is made (a request is looked up several times: id, type, then each parameter).
