@@ -384,6 +384,8 @@ constexpr std::pair<std::string_view, int> kBadTokens[] = {
     {"ac", 2509},
 };
 
+constexpr int kOneCharBadness = 33000;  // between `jpg` (32221) and `www` (33129)
+
 int token_badness(std::string_view t) {
   static const std::unordered_map<std::string_view, int> kBad(std::begin(kBadTokens),
                                                               std::end(kBadTokens));
@@ -2022,11 +2024,12 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
       };
       std::size_t e0 = r.token_beg;
       while (e0 < p.size() && kChars.token[uc(p[e0])] != 0) ++e0;
-      // A one-character token is worse than any (uBO ranks it 1, below every listed token,
-      // but `1` or `s` is a token of most URLs).
+      // A one-character token ranks just below `www` (uBO ranks it 1, below every listed
+      // token, but `1` or `s` is a token of many URLs; still of fewer than `https`, `com`,
+      // `js` and `www`, each in over a quarter of them by uBO's figures).
       // A token is as bad as its key (its first kMaxTokenChars characters) is.
       const auto badness = [](std::string_view tk) {
-        return tk.size() == 1 ? 0x7FFFFFFF : key_badness(tk);
+        return tk.size() == 1 ? kOneCharBadness : key_badness(tk);
       };
       int bad0 = badness(token_at(r.token_beg, e0));
       --bucket_size[t.key];

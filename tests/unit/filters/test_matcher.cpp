@@ -240,6 +240,13 @@ TEST_CASE("the index keeps filters out of a per-request scan", "[matcher]") {
   CHECK(verdict(c, "https://cdn.example/a-contentiq.js", "https://x.com/", "script") == "block");
   CHECK(verdict(c, "https://cdn.example/a-contentiq.js", "https://y.com/", "script") == "none");
   CHECK(verdict(c, "https://cdn.example/a-contentiqs.js", "https://x.com/", "script") == "none");
+  // Keyed on a one-character token (`4`, `b`) rather than `js`: the same matches.
+  const Engine j = make(".com/4/js/\n.com/b.js|\n");
+  CHECK(verdict(j, "https://x.com/4/js/a.js", "https://x.com/", "script") == "block");
+  CHECK(verdict(j, "https://x.com/44/js/a.js", "https://x.com/", "script") == "none");
+  CHECK(verdict(j, "https://x.com/b.js", "https://x.com/", "script") == "block");
+  CHECK(verdict(j, "https://x.com/b.js?x", "https://x.com/", "script") == "none");
+  CHECK(verdict(j, "https://x.com/ab.js", "https://x.com/", "script") == "none");
 }
 
 TEST_CASE("odd requests never fail", "[matcher]") {
