@@ -404,7 +404,10 @@ std::filesystem::path Learner::set_aside_for_new_key(const std::filesystem::path
   }
   std::filesystem::path aside = db_file;
   aside += ".key-" + key_id;
-  if (std::filesystem::exists(aside)) aside += "-" + std::to_string(::time(nullptr));
+  if (std::filesystem::exists(aside)) {
+    aside += "-";  // two appends: "-" + to_string(...) trips GCC 12's -Wrestrict (bug 105329)
+    aside += std::to_string(::time(nullptr));
+  }
   std::error_code ec;
   std::filesystem::rename(db_file, aside, ec);
   if (ec) {
