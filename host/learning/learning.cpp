@@ -211,28 +211,27 @@ void Learner::create_or_migrate() {
   }
 }
 
-ledger::Bytes Learner::domain_tag(const std::string& domain) const {
+// BLAKE2b-128 with the tag key over the parts, each put_str-encoded, a 0 byte between them.
+ledger::Bytes Learner::keyed_tag(std::initializer_list<std::string_view> parts) const {
   ledger::Bytes msg;
-  ledger::put_str(msg, "domain");
-  msg.push_back(0);
-  ledger::put_str(msg, domain);
+  bool first = true;
+  for (const std::string_view part : parts) {
+    if (!first) msg.push_back(0);
+    first = false;
+    ledger::put_str(msg, part);
+  }
   ledger::Bytes tag(ledger::kTagBytes);
   crypto_generichash(tag.data(), tag.size(), msg.data(), msg.size(), tag_key_.data(),
                      tag_key_.size());
   return tag;
 }
 
+ledger::Bytes Learner::domain_tag(const std::string& domain) const {
+  return keyed_tag({"domain", domain});
+}
+
 ledger::Bytes Learner::site_tag(const std::string& domain, const std::string& site) const {
-  ledger::Bytes msg;
-  ledger::put_str(msg, "site");
-  msg.push_back(0);
-  ledger::put_str(msg, domain);
-  msg.push_back(0);
-  ledger::put_str(msg, site);
-  ledger::Bytes tag(ledger::kTagBytes);
-  crypto_generichash(tag.data(), tag.size(), msg.data(), msg.size(), tag_key_.data(),
-                     tag_key_.size());
-  return tag;
+  return keyed_tag({"site", domain, site});
 }
 
 void Learner::insert_sighting(ledger::sql::Stmt& insert, const std::string& domain,

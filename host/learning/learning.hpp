@@ -47,6 +47,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -128,6 +129,7 @@ class Learner {
   void open();
   void create_or_migrate();
   void write_list();
+  ledger::Bytes keyed_tag(std::initializer_list<std::string_view> parts) const;
   ledger::Bytes domain_tag(const std::string& domain) const;
   ledger::Bytes site_tag(const std::string& domain, const std::string& site) const;
   void insert_sighting(ledger::sql::Stmt& insert, const std::string& domain,
