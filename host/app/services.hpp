@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "common/file_stamp.hpp"
 #include "common/home.hpp"
 #include "filters/engine.hpp"
 #include "learning/learning.hpp"
@@ -23,10 +24,12 @@ class Services {
   // The home directory, created owner-only if missing; refuses an unsafe one.
   std::filesystem::path home() { return ensure_home(home_); }
   // The filter engine: mapped from the compiled cache, or built from the lists (and cached)
-  // when first asked for (services_engine.cpp). reload_engine() rebuilds it after a list or
-  // custom-filter change. engine() also reloads it when lists/learned.txt changed since it was
-  // read (another host process learned or undid a tracker): one stat per call, no watcher. A
-  // reference from engine() is valid until the next engine() or reload_engine() call.
+  // when first asked for (services_engine.cpp). reload_engine() rebuilds it after this process
+  // changed a list or the custom filters. engine() also reloads it when any file the catalogue
+  // reads changed since it was read (filters/catalogue.hpp catalogue_files): another host
+  // process (a second browser) updated a list, edited the custom filters, learned or undid a
+  // tracker. A few stat() calls per call, no watcher thread. A reference from engine() is
+  // valid until the next engine() or reload_engine() call.
   const filters::Engine& engine();
   void reload_engine();
   // The ledger, opened (created on first use) when first asked for.
@@ -40,23 +43,16 @@ class Services {
   // once more here and wiped after the derivation (a passphrase-wrapped key costs a second
   // Argon2id run, once per process). A learning.db the ledger's key does not open, while the
   // ledger does, predates a key rotation: it is set aside (kept) and its learned and undone
-  // domains carried into a new one (services_engine.cpp).
+  // domains carried into a new one (services_learning.cpp).
   learning::Learner& learner();
 
  private:
-  // A file as the engine last read it (size, mtime): learned.txt's changes by other processes.
-  struct FileStamp {
-    bool exists = false;
-    std::uintmax_t size = 0;
-    std::filesystem::file_time_type mtime{};
-    bool operator==(const FileStamp&) const = default;
-  };
-  static FileStamp stamp_of(const std::filesystem::path& p);
+  // Stamps the catalogue's files; called just before the engine is loaded or rebuilt.
+  void watch_engine_sources();
 
   HomeLocation home_;
   std::unique_ptr<filters::Engine> engine_;
-  std::filesystem::path learned_list_;
-  FileStamp learned_stamp_;
+  FileWatch engine_sources_;  // the catalogue's files as the engine read them
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<learning::Learner> learner_;
 };

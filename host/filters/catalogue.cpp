@@ -20,44 +20,71 @@ CatalogueOptions default_catalogue_options() {
   return o;
 }
 
+namespace {
+// The lists read from files, in catalogue order, each with its home copy and (for the two
+// packaged lists) the system copy used when the home has none.
+struct FileList {
+  const char* name;
+  Category category;
+  fs::path home_path;
+  fs::path system_path;  // empty: home only
+};
+
+std::vector<FileList> file_lists(const fs::path& home, const CatalogueOptions& options) {
+  return {
+      {"easylist", Category::advertising, home / "lists" / "easylist.txt",
+       options.system_list_dir / "easylist.txt"},
+      {"easyprivacy", Category::tracking, home / "lists" / "easyprivacy.txt",
+       options.system_list_dir / "easyprivacy.txt"},
+      {"custom", Category::custom, home / "filters" / "custom.txt", {}},
+      {"learned", Category::learned, home / "lists" / "learned.txt", {}},
+  };
+}
+
+// The built-in social list sits after the packaged lists, before the user's own.
+constexpr std::size_t kSocialPosition = 2;
+}  // namespace
+
 std::vector<CatalogueEntry> default_catalogue(const fs::path& home,
                                               const CatalogueOptions& options) {
   std::vector<CatalogueEntry> out;
   std::error_code ec;
-  const auto file_entry = [&](std::string name, Category cat, const fs::path& home_path,
-                              const fs::path& system_path) {
+  for (const FileList& list : file_lists(home, options)) {
+    if (options.include_social && out.size() == kSocialPosition) {
+      CatalogueEntry e;
+      e.name = "social";
+      e.category = Category::social;
+      e.builtin = builtin_social_list();
+      e.origin = "builtin";
+      e.present = true;
+      out.push_back(std::move(e));
+    }
     CatalogueEntry e;
-    e.name = std::move(name);
-    e.category = cat;
-    if (!home_path.empty() && fs::is_regular_file(home_path, ec)) {
-      e.path = home_path;
+    e.name = list.name;
+    e.category = list.category;
+    if (fs::is_regular_file(list.home_path, ec)) {
+      e.path = list.home_path;
       e.origin = "home";
       e.present = true;
-    } else if (!system_path.empty() && fs::is_regular_file(system_path, ec)) {
-      e.path = system_path;
+    } else if (!list.system_path.empty() && fs::is_regular_file(list.system_path, ec)) {
+      e.path = list.system_path;
       e.origin = "system";
       e.present = true;
     } else {
-      e.path = !home_path.empty() ? home_path : system_path;
-      e.origin = !home_path.empty() ? "home" : "system";
+      e.path = list.home_path;
+      e.origin = "home";
     }
     out.push_back(std::move(e));
-  };
-  file_entry("easylist", Category::advertising, home / "lists" / "easylist.txt",
-             options.system_list_dir / "easylist.txt");
-  file_entry("easyprivacy", Category::tracking, home / "lists" / "easyprivacy.txt",
-             options.system_list_dir / "easyprivacy.txt");
-  if (options.include_social) {
-    CatalogueEntry e;
-    e.name = "social";
-    e.category = Category::social;
-    e.builtin = builtin_social_list();
-    e.origin = "builtin";
-    e.present = true;
-    out.push_back(std::move(e));
   }
-  file_entry("custom", Category::custom, home / "filters" / "custom.txt", {});
-  file_entry("learned", Category::learned, home / "lists" / "learned.txt", {});
+  return out;
+}
+
+std::vector<fs::path> catalogue_files(const fs::path& home, const CatalogueOptions& options) {
+  std::vector<fs::path> out;
+  for (FileList& list : file_lists(home, options)) {
+    out.push_back(std::move(list.home_path));
+    if (!list.system_path.empty()) out.push_back(std::move(list.system_path));
+  }
   return out;
 }
 

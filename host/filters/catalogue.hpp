@@ -45,6 +45,12 @@ std::vector<CatalogueEntry> default_catalogue(
     const std::filesystem::path& home,
     const CatalogueOptions& options = default_catalogue_options());
 
+// Every file whose appearance, change or removal changes the catalogue or a list's text: the
+// home and the system copy of each list read from a file (built-in lists cannot change).
+std::vector<std::filesystem::path> catalogue_files(
+    const std::filesystem::path& home,
+    const CatalogueOptions& options = default_catalogue_options());
+
 // Cheap fingerprints (size + mtime; the hash only for built-in text) of the present entries.
 std::vector<SourceFingerprint> stat_catalogue(const std::vector<CatalogueEntry>& entries);
 
