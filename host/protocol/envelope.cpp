@@ -50,6 +50,9 @@ const char* type_name(simdjson::dom::element_type t) {
 bool deeper_than(const simdjson::dom::document& doc, int limit) {
   const std::uint64_t* tape = doc.tape.get();
   const auto end = static_cast<std::size_t>(tape[0] & simdjson::internal::JSON_VALUE_MASK);
+  // Containers nested limit + 1 deep take two words each (start and end) after word 0: a
+  // shorter tape cannot hold them, and the walk is skipped (a small message's usual case).
+  if (limit >= 0 && end < 2 * (static_cast<std::size_t>(limit) + 1) + 1) return false;
   int depth = 0;
   for (std::size_t i = 1; i < end; ++i) {
     switch (static_cast<char>(tape[i] >> 56)) {

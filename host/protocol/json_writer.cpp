@@ -22,6 +22,21 @@ void JsonWriter::grow(std::size_t n) {
 }
 
 void JsonWriter::string(std::string_view text) {
+  const char* const begin = text.data();
+  const std::size_t n = text.size();
+  if (scan::to_special<true, true>(begin, begin + n) == begin + n) {
+    // The usual string (ASCII, nothing to escape) goes out in one copy.
+    char* out = room(n + 2);
+    *out = '"';
+    if (n > 0) std::memcpy(out + 1, begin, n);
+    out[n + 1] = '"';
+    cur_ = out + n + 2;
+    return;
+  }
+  escaped_string(text);
+}
+
+void JsonWriter::escaped_string(std::string_view text) {
   const std::size_t start = written_end();
   put('"');
   const char* p = text.data();

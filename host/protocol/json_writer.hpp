@@ -43,6 +43,8 @@ class JsonWriter {
   void json(const nlohmann::json& value);
 
  private:
+  // string() of a text with a byte to escape or one that is not ASCII.
+  void escaped_string(std::string_view text);
   void put(char c) {
     char* p = room(1);
     *p = c;

@@ -217,7 +217,7 @@ Request::Request(simdjson::dom::element root) : dom_(root), mode_(Mode::dom) {
   if (fields.size() > kIndexed) return;
   for (const auto field : fields) {
     if (member_count_ == kIndexed) return;  // size() is exact below 2^24 members
-    members_[member_count_++] = Member{field.key, field.value};
+    members_.at[member_count_++] = Member{field.key, field.value};
   }
   indexed_ = true;
 }
@@ -279,24 +279,25 @@ Json Request::take_json() && {
 
 // ---- Result ----
 
-Result& Result::add(std::string key, Json value) {
-  return add_member(std::move(key), MemberValue(std::in_place_type<Json>, std::move(value)));
+Result& Result::add(std::string_view key, Json value) {
+  next_member(key).value.emplace<Json>(std::move(value));
+  return *this;
 }
 
-Result& Result::add(std::string key, Value value) {
-  return add_member(std::move(key), MemberValue(std::in_place_type<Value>, value));
+Result& Result::add(std::string_view key, Value value) {
+  next_member(key).value.emplace<Value>(value);
+  return *this;
 }
 
-Result& Result::add_member(std::string key, MemberValue value) {
+Result::Member& Result::next_member(std::string_view key) {
   if (!members_mode_) {
     members_mode_ = true;
     if (!tree_.is_null()) tree_ = Json();
   }
   Member& m = count_ < kInline ? inline_[count_] : more_.emplace_back();
-  m.key = std::move(key);
-  m.value = std::move(value);
+  m.key.assign(key);
   ++count_;
-  return *this;
+  return m;
 }
 
 namespace {
@@ -323,9 +324,36 @@ Json Result::to_json() && {
   return out;
 }
 
+namespace {
+void write_member_value(JsonWriter& w, const std::variant<bool, Value, Json>& value) {
+  if (const auto* flag = std::get_if<bool>(&value))
+    w.raw(*flag ? "true" : "false");
+  else if (const auto* echoed = std::get_if<Value>(&value))
+    echoed->write(w);
+  else
+    w.json(std::get<Json>(value));
+}
+}  // namespace
+
 void Result::write(JsonWriter& w) const {
   if (!members_mode_) {
     w.json(tree_);
+    return;
+  }
+  const std::size_t n = count_;
+  // Usual: a few members added in key order, none twice: written as they are, no sort.
+  bool in_order = n <= kInline;
+  for (std::size_t i = 1; in_order && i < n; ++i)
+    in_order = compare_keys(inline_[i - 1].key, inline_[i].key) < 0;
+  if (in_order) {
+    w.raw("{");
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i > 0) w.raw(",");
+      w.string(inline_[i].key);
+      w.raw(":");
+      write_member_value(w, inline_[i].value);
+    }
+    w.raw("}");
     return;
   }
   struct Entry {
@@ -338,7 +366,6 @@ void Result::write(JsonWriter& w) const {
       inline_entries;  // NOLINT(cppcoreguidelines-pro-type-member-init)
   std::vector<Entry> heap_entries;
   Entry* entries = inline_entries.data();
-  const std::size_t n = count_;
   if (n > kInlineEntries) {
     heap_entries.resize(n);
     entries = heap_entries.data();
@@ -356,13 +383,7 @@ void Result::write(JsonWriter& w) const {
     first = false;
     w.string(entries[i].key);
     w.raw(":");
-    const MemberValue& value = entries[i].member->value;
-    if (const auto* flag = std::get_if<bool>(&value))
-      w.raw(*flag ? "true" : "false");
-    else if (const auto* echoed = std::get_if<Value>(&value))
-      echoed->write(w);
-    else
-      w.json(std::get<Json>(value));
+    write_member_value(w, entries[i].member->value);
   }
   w.raw("}");
 }

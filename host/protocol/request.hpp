@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -99,7 +100,7 @@ class Request {
   std::optional<Value> find(std::string_view key) const {
     if (indexed_) {  // inline: a literal key is then compared as a constant
       for (std::size_t i = member_count_; i-- > 0;) {  // from the end: the last one wins
-        if (members_[i].key == key) return Value(members_[i].value);
+        if (members_.at[i].key == key) return Value(members_.at[i].value);
       }
       return std::nullopt;
     }
@@ -125,8 +126,15 @@ class Request {
     std::string_view key;
     simdjson::dom::element value;
   };
+  // Left unset until the constructor fills the first member_count_ of them (trivial types).
+  union Members {
+    Members() {}  // NOLINT(modernize-use-equals-default): = default would zero them
+    std::array<Member, kIndexed> at;
+  };
+  static_assert(std::is_trivially_copyable_v<Member> && std::is_trivially_destructible_v<Member>);
+
   simdjson::dom::element dom_;
-  std::array<Member, kIndexed> members_{};
+  Members members_;
   std::size_t member_count_ = 0;
   bool indexed_ = false;  // false: more members than kIndexed, find() walks the DOM
   const Json* borrowed_ = nullptr;
@@ -142,13 +150,14 @@ class Result {
 
   // An object result, member by member (starting from an empty object). Adding a key
   // again replaces its value.
-  Result& add(std::string key, Json value);
+  Result& add(std::string_view key, Json value);
   // A value of the request, echoed as it came: no tree is built for it.
-  Result& add(std::string key, Value value);
+  Result& add(std::string_view key, Value value);
   // A boolean (no tree either). Only a bool: a pointer or a number takes the Json overload.
   template <typename Bool>
-  requires std::same_as<Bool, bool> Result& add(std::string key, Bool value) {
-    return add_member(std::move(key), MemberValue(std::in_place_type<bool>, value));
+  requires std::same_as<Bool, bool> Result& add(std::string_view key, Bool value) {
+    next_member(key).value.emplace<bool>(value);
+    return *this;
   }
 
   // The result as one nlohmann value.
@@ -164,7 +173,8 @@ class Result {
     std::string key;
     MemberValue value;
   };
-  Result& add_member(std::string key, MemberValue value);
+  // The member the next add() fills: its key set (copied in place), its value to be set.
+  Member& next_member(std::string_view key);
   const Member& member(std::size_t i) const {
     return i < kInline ? inline_[i] : more_[i - kInline];
   }

@@ -1,10 +1,46 @@
 #include "protocol/router.hpp"
 
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 #include "common/log.hpp"
 
 namespace optguard::protocol {
+
+namespace {
+template <typename Word>
+Word load(const char* p) {
+  Word w = 0;
+  std::memcpy(&w, p, sizeof w);  // one load of a fixed size (a variable-size copy to the
+  return w;                      // stack and a load of it would stall store forwarding)
+}
+
+// A hash of a message type: its length and its first and last 8 bytes (types are short
+// names; a collision costs one more compare).
+std::uint64_t type_hash(std::string_view type) {
+  const std::size_t n = type.size();
+  const char* p = type.data();
+  std::uint64_t h = 0;
+  if (n >= 8) {
+    h = load<std::uint64_t>(p) ^ load<std::uint64_t>(p + n - 8) * 0xC2B2AE3D27D4EB4FULL;
+  } else if (n >= 4) {
+    h = load<std::uint32_t>(p) | std::uint64_t{load<std::uint32_t>(p + n - 4)} << 32;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) h = h << 8 | static_cast<unsigned char>(p[i]);
+  }
+  h = (h ^ n) * 0x9E3779B97F4A7C15ULL;
+  return h ^ (h >> 32);
+}
+
+bool same_type(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {  // short: in place, not a call to memcmp
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+}  // namespace
 
 void Router::add(MessageSpec spec) {
   if (spec.type.empty() || !spec.handler)
@@ -12,7 +48,28 @@ void Router::add(MessageSpec spec) {
   const std::string type = spec.type;
   const auto [it, added] = specs_.emplace(type, std::move(spec));
   if (!added) throw std::logic_error("message type registered twice: " + type);
-  index_.emplace(std::string_view(it->first), &it->second);
+  rebuild_index();
+}
+
+void Router::rebuild_index() {
+  std::size_t size = 8;
+  while (size < 2 * specs_.size()) size *= 2;
+  index_.assign(size, Slot{});
+  for (const auto& [type, spec] : specs_) {
+    std::size_t i = type_hash(type) & (size - 1);
+    while (index_[i].spec != nullptr) i = (i + 1) & (size - 1);
+    index_[i] = Slot{std::string_view(type), &spec};
+  }
+}
+
+const MessageSpec* Router::find(std::string_view type) const {
+  if (index_.empty()) return nullptr;
+  const std::size_t mask = index_.size() - 1;
+  for (std::size_t i = type_hash(type) & mask;; i = (i + 1) & mask) {
+    const Slot& slot = index_[i];
+    if (slot.spec == nullptr) return nullptr;  // at most half full: a free slot ends the probe
+    if (same_type(slot.type, type)) return slot.spec;
+  }
 }
 
 std::vector<std::string> Router::types() const {
@@ -43,14 +100,14 @@ Router::Outcome Router::route(const Request& request, RequestContext& ctx, Resul
     return out;
   }
   const std::string_view type = type_value->get_string();
-  const auto spec = index_.find(type);
-  if (spec == index_.end()) {
+  const MessageSpec* const spec = find(type);
+  if (spec == nullptr) {
     fail(ErrorCode::unknown_type, "unknown message type `" + std::string(type) + "`");
     return out;
   }
   try {
     // The result is made here, where the sink reads it (returned by value: no move).
-    Result result = spec->second->handler(request, ctx);
+    Result result = spec->handler(request, ctx);
     sink(sink_context, out.id, result);
     out.ok = true;
   } catch (const Error& e) {
