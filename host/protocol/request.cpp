@@ -294,10 +294,59 @@ Result::Member& Result::next_member(std::string_view key) {
     members_mode_ = true;
     if (!tree_.is_null()) tree_ = Json();
   }
-  Member& m = count_ < kInline ? inline_[count_] : more_.emplace_back();
-  m.key.assign(key);
+  if (count_ >= kInline) {
+    Member& m = more_.emplace_back();
+    m.key.assign(key);
+    ++count_;
+    return m;
+  }
+  // Made in place (the key string is not moved, the value is set by the caller).
+  Member* m = ::new (inline_slot(count_)) Member{std::string(key), MemberValue()};
   ++count_;
-  return m;
+  return *m;
+}
+
+void Result::take(Result& other) noexcept {
+  tree_ = std::move(other.tree_);
+  members_mode_ = other.members_mode_;
+  for (std::size_t i = 0; i < other.inline_count(); ++i)
+    ::new (inline_slot(i)) Member(std::move(other.inline_member(i)));
+  count_ = other.count_;
+  more_ = std::move(other.more_);
+  other.destroy_inline();
+  other.count_ = 0;
+  other.more_.clear();
+  other.members_mode_ = false;
+}
+
+Result::Result(const Result& other)
+    : tree_(other.tree_), members_mode_(other.members_mode_), more_(other.more_) {
+  try {
+    for (; count_ < other.inline_count(); ++count_)
+      ::new (inline_slot(count_)) Member(other.inline_member(count_));
+  } catch (...) {
+    destroy_inline();  // the count_ made so far
+    throw;
+  }
+  count_ = other.count_;
+}
+
+Result& Result::operator=(const Result& other) {
+  if (this != &other) {
+    Result copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+Result& Result::operator=(Result&& other) noexcept {
+  if (this != &other) {
+    destroy_inline();
+    count_ = 0;
+    more_.clear();
+    take(other);
+  }
+  return *this;
 }
 
 namespace {
@@ -317,7 +366,7 @@ Json Result::to_json() && {
   Json out(Json::value_t::object);
   auto& object = out.get_ref<Json::object_t&>();
   for (std::size_t i = 0; i < count_; ++i) {  // in add order: a key added again replaces
-    Member& m = i < kInline ? inline_[i] : more_[i - kInline];
+    Member& m = i < kInline ? inline_member(i) : more_[i - kInline];
     object.insert_or_assign(std::move(m.key),
                             std::visit([](auto& v) { return member_json(v); }, m.value));
   }
@@ -344,14 +393,15 @@ void Result::write(JsonWriter& w) const {
   // Usual: a few members added in key order, none twice: written as they are, no sort.
   bool in_order = n <= kInline;
   for (std::size_t i = 1; in_order && i < n; ++i)
-    in_order = compare_keys(inline_[i - 1].key, inline_[i].key) < 0;
+    in_order = compare_keys(inline_member(i - 1).key, inline_member(i).key) < 0;
   if (in_order) {
     w.raw("{");
     for (std::size_t i = 0; i < n; ++i) {
       if (i > 0) w.raw(",");
-      w.string(inline_[i].key);
+      const Member& m = inline_member(i);
+      w.string(m.key);
       w.raw(":");
-      write_member_value(w, inline_[i].value);
+      write_member_value(w, m.value);
     }
     w.raw("}");
     return;

@@ -18,7 +18,10 @@
 
 #include <array>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -147,6 +150,11 @@ class Result {
   Result() = default;  // null
   // The whole result as a tree (what most handlers return).
   Result(Json value) : tree_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  ~Result() { destroy_inline(); }
+  Result(const Result& other);
+  Result(Result&& other) noexcept { take(other); }
+  Result& operator=(const Result& other);
+  Result& operator=(Result&& other) noexcept;
 
   // An object result, member by member (starting from an empty object). Adding a key
   // again replaces its value.
@@ -175,16 +183,32 @@ class Result {
   };
   // The member the next add() fills: its key set (copied in place), its value to be set.
   Member& next_member(std::string_view key);
-  const Member& member(std::size_t i) const {
-    return i < kInline ? inline_[i] : more_[i - kInline];
+  // Where inline member i lives (constructed or not).
+  void* inline_slot(std::size_t i) { return inline_ + i * sizeof(Member); }
+  // Inline member i (i < min(count_, kInline): constructed).
+  Member& inline_member(std::size_t i) {
+    return *std::launder(reinterpret_cast<Member*>(inline_ + i * sizeof(Member)));
   }
+  const Member& inline_member(std::size_t i) const {
+    return *std::launder(reinterpret_cast<const Member*>(inline_ + i * sizeof(Member)));
+  }
+  const Member& member(std::size_t i) const {
+    return i < kInline ? inline_member(i) : more_[i - kInline];
+  }
+  std::size_t inline_count() const { return count_ < kInline ? count_ : kInline; }
+  void destroy_inline() noexcept {
+    for (std::size_t i = 0; i < inline_count(); ++i) std::destroy_at(&inline_member(i));
+  }
+  // Moves other's members here (this has none); other is left with none.
+  void take(Result& other) noexcept;
 
-  // The first members live in the result itself (no allocation for a small reply).
+  // The first members live in the result itself (no allocation for a small reply), each
+  // constructed only when added: a result of two members makes and frees two, not kInline.
   static constexpr std::size_t kInline = 4;
   Json tree_;
   bool members_mode_ = false;
   std::size_t count_ = 0;  // members added, in the order added (sorted when written)
-  std::array<Member, kInline> inline_;
+  alignas(Member) std::byte inline_[kInline * sizeof(Member)];
   std::vector<Member> more_;
 };
 

@@ -4,6 +4,7 @@
 
 #include "protocol/envelope.hpp"
 #include "protocol/json_writer.hpp"
+#include "protocol/request.hpp"
 #include "protocol/scan.hpp"
 
 using namespace optguard;
@@ -146,5 +147,54 @@ TEST_CASE("the depth limit holds at every nesting around it, empty containers in
         CHECK(parse_message(body, limits).is_object());
       }
     }
+  }
+}
+
+namespace {
+std::string text_of(const Result& r) {
+  std::string out;
+  JsonWriter w(out);
+  r.write(w);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a Result keeps its members through copies and moves", "[envelope]") {
+  const Json request = {{"x", "echoed"}, {"n", 7}};
+  const Request req(request);
+  for (std::size_t n = 0; n <= 7; ++n) {  // members inline (up to 4) and past them
+    INFO(n << " members");
+    Result r;
+    Json want = Json::object();
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string key = "k" + std::to_string(n - i);  // added out of key order
+      if (i % 3 == 0) {
+        r.add(key, *req.find("x"));
+        want[key] = "echoed";
+      } else if (i % 3 == 1) {
+        r.add(key, i % 2 == 0);
+        want[key] = i % 2 == 0;
+      } else {
+        r.add(key, Json{{"i", i}});
+        want[key] = Json{{"i", i}};
+      }
+    }
+    const std::string expected = n == 0 ? "null" : want.dump();
+    CHECK(text_of(r) == expected);
+    Result copy(r);
+    CHECK(text_of(copy) == expected);
+    CHECK(text_of(r) == expected);
+    Result moved(std::move(copy));
+    CHECK(text_of(moved) == expected);
+    Result assigned = Json{{"old", 1}};
+    assigned = moved;
+    CHECK(text_of(assigned) == expected);
+    Result target;
+    target.add("gone", true);
+    target = std::move(assigned);
+    CHECK(text_of(target) == expected);
+    target = *&target;  // self-assignment keeps it
+    CHECK(text_of(target) == expected);
+    CHECK(std::move(target).to_json().dump() == expected);
   }
 }
