@@ -28,7 +28,7 @@ void JsonWriter::string(std::string_view text) {
     // The usual string (ASCII, nothing to escape) goes out in one copy.
     char* out = room(n + 2);
     *out = '"';
-    if (n > 0) std::memcpy(out + 1, begin, n);
+    copy(out + 1, begin, n);
     out[n + 1] = '"';
     cur_ = out + n + 2;
     return;

@@ -75,7 +75,7 @@ void Session::answer(std::string_view body, std::string& out) {
       out.resize(start);
       write_error(out, outcome.id, outcome.code, outcome.message);
     }
-    cap_reply(out, start, outcome.id);
+    if (out.size() - start > limits_.max_reply_bytes) cap_reply(out, start, outcome.id);
   } catch (const Error& e) {
     // The body could not be parsed: the error is the whole reply.
     out.resize(start);
