@@ -421,110 +421,132 @@ std::uint64_t token_hash(std::string_view t) {
   return packed;
 }
 
-// The URL tokenizer: calls fn(start, end, key) for each token (maximal run of [0-9%A-Za-z])
-// of the URL's first kMaxTokenizedUrl characters, in order, until fn returns true. Token
-// characters are found 16 at a time (SSE2) into a bit mask, tokens taken from the mask's
-// runs, and each key computed from one 8-byte load: no branch per character. The URL is read
-// in place: a load that would run past its end is taken to end there instead, and shifted
-// (only a URL shorter than 16 characters is copied, zero-padded: zero is no token character).
-template <typename Fn>
-bool for_each_url_token(std::string_view url, Fn&& fn) {
-  const std::size_t n = std::min(url.size(), kMaxTokenizedUrl);
-  constexpr std::size_t kWords = kMaxTokenizedUrl / 64;
-  const std::size_t words = (n + 63) / 64;
-  alignas(16) char small[32] = {};
-  const char* s = url.data();
-  if (n < 16) {
-    std::memcpy(small, s, n);
-    s = small;
+// The URL tokenizer. The token characters ([0-9%A-Za-z]) of the URL's first kMaxTokenizedUrl
+// characters are found 16 at a time (SSE2) into a bit mask; a token (a maximal run of them)
+// starts at each 0 -> 1 step of the mask. A token's key needs only its first kMaxTokenChars
+// characters: their count is read from the mask at its start (no search for its end) and the
+// characters come from one 8-byte load. Its end is found only when asked (for the few tokens
+// whose key is in the index). The URL is read in place: a load that would run past its end
+// is taken to end there instead, and shifted (only a URL shorter than 16 characters is
+// copied, zero-padded: zero is no token character).
+class UrlTokens {
+ public:
+  explicit UrlTokens(std::string_view url) : n_(std::min(url.size(), kMaxTokenizedUrl)) {
+    s_ = url.data();
+    if (n_ < 16) {
+      if (n_ != 0) std::memcpy(small_, s_, n_);
+      s_ = small_;
+    }
+    words_ = (n_ + 63) / 64;
+    for (std::size_t w = 0; w < words_; ++w) {
+      std::uint64_t m = 0;
+      for (std::size_t q = 0; q < 4; ++q) {
+        const std::size_t at = w * 64 + q * 16;
+        if (at >= n_) break;
+        // The last, partial chunk is loaded as the 16 characters ending at n and shifted.
+        const std::size_t back = (at + 16 <= n_ || s_ == small_) ? 0 : at + 16 - n_;
+        const char* chunk = s_ + at - back;
+#if defined(__SSE2__)
+        const auto in_range = [](__m128i x, char lo, char hi) {
+          const __m128i t = _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(128 - lo)));
+          return _mm_cmplt_epi8(t, _mm_set1_epi8(static_cast<char>(-128 + (hi - lo) + 1)));
+        };
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(chunk));
+        const __m128i alpha = in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 'z');
+        const __m128i digit = in_range(x, '0', '9');
+        const __m128i pct = _mm_cmpeq_epi8(x, _mm_set1_epi8('%'));
+        const auto bits = static_cast<std::uint32_t>(
+            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(alpha, digit), pct)));
+#else
+        std::uint32_t bits = 0;
+        for (std::size_t b = 0; b < 16; ++b) {
+          bits |= static_cast<std::uint32_t>(kChars.token[uc(chunk[b])] != 0) << b;
+        }
+#endif
+        m |= static_cast<std::uint64_t>(bits >> back) << (q * 16);
+      }
+      mask_[w] = m;
+    }
+    mask_[words_] = 0;  // (key_at reads the word after a token's start)
   }
+
+  // Calls fn(start, key) for each token starting at or after `from`, in order, until fn
+  // returns true (then returns true).
+  template <typename Fn>
+  bool each(std::size_t from, Fn&& fn) const {
+    for (std::size_t w = from / 64; w < words_; ++w) {
+      const std::uint64_t m = mask_[w];
+      const std::uint64_t carry = w == 0 ? 0 : mask_[w - 1] >> 63;
+      std::uint64_t starts = m & ~((m << 1) | carry);
+      if (w == from / 64) starts &= ~0ULL << (from % 64);
+      while (starts != 0) {
+        const std::size_t start = w * 64 + static_cast<unsigned>(__builtin_ctzll(starts));
+        starts &= starts - 1;
+        if (fn(start, key_at(start))) return true;
+      }
+    }
+    return false;
+  }
+
+  // The key of the token starting at `start` (token_key of its first kMaxTokenChars
+  // characters, folded).
+  std::uint32_t key_at(std::size_t start) const {
+    const std::size_t w = start / 64;
+    const unsigned b = start % 64;
+    // The mask bits from `start` on (the next word's low bits shifted in; two shifts so that
+    // none is by 64).
+    const std::uint64_t run = (mask_[w] >> b) | ((mask_[w + 1] << 1) << (63 - b));
+    // Token characters at start..start+len-1, len <= kMaxTokenChars (bit 7 stops the count).
+    const auto len = static_cast<unsigned>(__builtin_ctzll(~run | (1ULL << kMaxTokenChars)));
+    std::uint64_t packed = load8(start);
+    // Keep the first len bytes (in memory order) and fold them: every token character is
+    // lowercase with bit 0x20 set ([0-9%] have it already).
+    std::uint64_t keep_mask = 0;
+    if constexpr (std::endian::native == std::endian::little) {
+      keep_mask = (1ULL << (8 * len)) - 1;  // len <= 7
+    } else {
+      char keep[8] = {};
+      std::memset(keep, -1, len);
+      std::memcpy(&keep_mask, keep, sizeof(keep_mask));
+    }
+    return token_key((packed | 0x2020202020202020ULL) & keep_mask);
+  }
+
+  // The end of the token starting at `start`: the first non-token character after it (or
+  // the end of the tokenized part).
+  std::size_t end_of(std::size_t start) const {
+    std::size_t w = start / 64;
+    std::uint64_t z = ~mask_[w] & (~0ULL << (start % 64));
+    while (z == 0) {
+      if (++w == words_) return n_;
+      z = ~mask_[w];
+    }
+    return std::min(w * 64 + static_cast<unsigned>(__builtin_ctzll(z)), n_);
+  }
+
+ private:
   // 8 bytes from position p (< n), zero past n.
-  const auto load8 = [&](std::size_t p) {
+  std::uint64_t load8(std::size_t p) const {
     std::uint64_t v = 0;
-    if (p + 8 <= n || s == small) {
-      std::memcpy(&v, s + p, sizeof(v));
+    if (p + 8 <= n_ || s_ == small_) {
+      std::memcpy(&v, s_ + p, sizeof(v));
       return v;
     }
     if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(&v, s + n - 8, sizeof(v));  // n >= 16 here
-      return v >> (8 * (p + 8 - n));
+      std::memcpy(&v, s_ + n_ - 8, sizeof(v));  // n >= 16 here
+      return v >> (8 * (p + 8 - n_));
     } else {
-      std::memcpy(&v, s + p, n - p);
+      std::memcpy(&v, s_ + p, n_ - p);
       return v;
     }
-  };
-  std::uint64_t mask[kWords];
-  for (std::size_t w = 0; w < words; ++w) {
-    std::uint64_t m = 0;
-    for (std::size_t q = 0; q < 4; ++q) {
-      const std::size_t at = w * 64 + q * 16;
-      if (at >= n) break;
-      // The last, partial chunk is loaded as the 16 characters ending at n and shifted.
-      const std::size_t back = (at + 16 <= n || s == small) ? 0 : at + 16 - n;
-      const char* chunk = s + at - back;
-#if defined(__SSE2__)
-      const auto in_range = [](__m128i x, char lo, char hi) {
-        const __m128i t = _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(128 - lo)));
-        return _mm_cmplt_epi8(t, _mm_set1_epi8(static_cast<char>(-128 + (hi - lo) + 1)));
-      };
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(chunk));
-      const __m128i alpha = in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 'z');
-      const __m128i digit = in_range(x, '0', '9');
-      const __m128i pct = _mm_cmpeq_epi8(x, _mm_set1_epi8('%'));
-      const auto bits = static_cast<std::uint32_t>(
-          _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(alpha, digit), pct)));
-#else
-      std::uint32_t bits = 0;
-      for (std::size_t b = 0; b < 16; ++b) {
-        bits |= static_cast<std::uint32_t>(kChars.token[uc(chunk[b])] != 0) << b;
-      }
-#endif
-      m |= static_cast<std::uint64_t>(bits >> back) << (q * 16);
-    }
-    mask[w] = m;
   }
-  std::uint64_t carry = 0;  // 1 when the previous word ends inside a token
-  for (std::size_t w = 0; w < words; ++w) {
-    const std::uint64_t m = mask[w];
-    std::uint64_t starts = m & ~((m << 1) | carry);
-    carry = m >> 63;
-    while (starts != 0) {
-      const auto b = static_cast<unsigned>(__builtin_ctzll(starts));
-      starts &= starts - 1;
-      const std::size_t start = w * 64 + b;
-      // The token ends at the first non-token character after its start.
-      std::size_t end = 0;
-      std::uint64_t z = ~m & (~0ULL << b);
-      for (std::size_t v = w;;) {
-        if (z != 0) {
-          end = v * 64 + static_cast<unsigned>(__builtin_ctzll(z));
-          break;
-        }
-        if (++v == words) {
-          end = words * 64;
-          break;
-        }
-        z = ~mask[v];
-      }
-      end = std::min(end, n);
-      std::uint64_t packed = load8(start);
-      // Keep the first min(length, 7) bytes (in memory order) and fold them: every token
-      // character is lowercase with bit 0x20 set ([0-9%] have it already).
-      const std::size_t len = std::min(end - start, kMaxTokenChars);
-      std::uint64_t keep_mask = 0;
-      if constexpr (std::endian::native == std::endian::little) {
-        keep_mask = (1ULL << (8 * len)) - 1;  // len <= 7
-      } else {
-        char keep[8] = {};
-        std::memset(keep, -1, len);
-        std::memcpy(&keep_mask, keep, sizeof(keep_mask));
-      }
-      packed = (packed | 0x2020202020202020ULL) & keep_mask;
-      if (fn(start, end, token_key(packed))) return true;
-    }
-  }
-  return false;
-}
+
+  std::size_t n_;
+  std::size_t words_ = 0;
+  const char* s_ = nullptr;
+  alignas(16) char small_[32] = {};
+  std::uint64_t mask_[kMaxTokenizedUrl / 64 + 1];
+};
 
 struct TokenChoice {
   std::uint32_t key = 0;
@@ -1450,21 +1472,23 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
   const Slot* tslot[kPlanTokens];
   std::size_t nt = 0;
   std::size_t token_rest = kNoPos;
+  const UrlTokens tokens(m.token_slots.empty() ? std::string_view{} : r.url());
   if (!m.token_slots.empty()) {
-    for_each_url_token(r.url(), [&](std::size_t start, std::size_t end, std::uint32_t key) {
+    tokens.each(0, [&](std::size_t start, std::uint32_t key) {
       if (nt == kPlanTokens) {
         token_rest = start;
         return true;
       }
       // The entry is written whatever the bit, without a branch; kept when it is set.
       tstart[nt] = static_cast<std::uint32_t>(start);
-      tend[nt] = static_cast<std::uint32_t>(end);
       tkey[nt] = key;
       nt += bit_test(m.token_bits, key) ? 1 : 0;
       return false;
     });
     const std::size_t slot_mask = m.token_slots.size() - 1;
     for (std::size_t k = 0; k < nt; ++k) __builtin_prefetch(&m.token_slots[tkey[k] & slot_mask]);
+    for (std::size_t k = 0; k < nt; ++k)
+      tend[k] = static_cast<std::uint32_t>(tokens.end_of(tstart[k]));
   }
   filter_suffixes(m.host_slots, m.host_bits, host_plan);
   filter_suffixes(m.doc_slots, m.doc_bits, doc_plan);
@@ -1517,6 +1541,8 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
         nb = 0;
         for (std::size_t k = 0; k < np; ++k)
           __builtin_prefetch(&m.token_slots[bkey[k] & slot_mask]);
+        for (std::size_t k = 0; k < np; ++k)
+          bend[k] = static_cast<std::uint32_t>(tokens.end_of(bstart[k]));
         for (std::size_t k = 0; k < np; ++k) {
           found[k] = slot_find(m.token_slots, bkey[k]);
           if (found[k] != nullptr && (found[k]->types & r.type()) != 0) {
@@ -1532,15 +1558,12 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
         }
         return false;
       };
-      bool stop =
-          for_each_url_token(r.url(), [&](std::size_t start, std::size_t end, std::uint32_t key) {
-            if (start < token_rest) return false;  // planned above
-            bstart[nb] = static_cast<std::uint32_t>(start);
-            bend[nb] = static_cast<std::uint32_t>(end);
-            bkey[nb] = key;
-            nb += bit_test(m.token_bits, key) ? 1 : 0;
-            return nb == kBatch && flush();
-          });
+      bool stop = tokens.each(token_rest, [&](std::size_t start, std::uint32_t key) {
+        bstart[nb] = static_cast<std::uint32_t>(start);
+        bkey[nb] = key;
+        nb += bit_test(m.token_bits, key) ? 1 : 0;
+        return nb == kBatch && flush();
+      });
       if (!stop && nb > 0) stop = flush();
       if (stop) return true;
     }

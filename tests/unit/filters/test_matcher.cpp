@@ -286,3 +286,24 @@ TEST_CASE("a long domain list (looked up by hash) answers as a short one", "[mat
   CHECK(verdict(e, "https://other.example/pix/1.gif") == "none");
   CHECK(verdict(e, "https://b3.example/pix/1.js", "https://site.example/", "script") == "none");
 }
+
+TEST_CASE("URL tokens are found past a 64-character word and past 64 indexed tokens", "[matcher]") {
+  // `/zz.` keys the token `zz` (an image filter: a script request skips its bucket); a URL
+  // with 70 of them has more indexed tokens than the matcher plans at once, so `target123`
+  // is found by the tokenizer resuming after them.
+  const Engine e = make("/zz.$image\n-target123-\n/longtokenvalue?\n");
+  std::string many = "https://h.example/";
+  for (int i = 0; i < 70; ++i) many += "zz./";
+  CHECK(verdict(e, many + "-target123-", "https://site.example/", "script") == "block");
+  CHECK(verdict(e, many + "-target1234-", "https://site.example/", "script") == "none");
+  CHECK(verdict(e, many + "x.gif", "https://site.example/", "image") == "block");
+  // A token that starts before character 64 and ends after it (its end decides the `?`
+  // checked after it); and the same token cut short or run on.
+  const std::string pad = "https://h.example/" + std::string(40, 'a');
+  REQUIRE(pad.size() + 1 < 64);
+  REQUIRE(pad.size() + 1 + 14 > 64);
+  CHECK(verdict(e, pad + "/longtokenvalue?x=1") == "block");
+  CHECK(verdict(e, pad + "/longtokenvalues?x=1") == "none");
+  CHECK(verdict(e, pad + "/longtokenvalu?x=1") == "none");
+  CHECK(verdict(e, "https://h.example/LongTokenValue?x") == "block");
+}
