@@ -10,6 +10,7 @@
 //
 // Usage: bench_pipes [--host PATH] [--echo PATH] [--quick]
 #include <fcntl.h>
+#include <simdjson.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,6 +80,7 @@ class Child {
     posix_spawn_file_actions_adddup2(&fa, in_r.get(), STDIN_FILENO);
     posix_spawn_file_actions_adddup2(&fa, out_w.get(), STDOUT_FILENO);
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
     const int rc = ::posix_spawn(&pid_, argv[0].c_str(), &fa, nullptr, args.data(), environ);
@@ -134,7 +136,7 @@ class Child {
 
   pid_t pid_ = -1;
   Fd to_child_, from_child_;
-  std::vector<char> buf_ = std::vector<char>(256 * 1024);
+  std::vector<char> buf_ = std::vector<char>(std::size_t{256} * 1024);
   std::size_t pos_ = 0, end_ = 0;
 };
 
@@ -182,7 +184,7 @@ Figures measure(const std::vector<std::string>& argv, std::size_t size, bool gen
     for (int i = 0; i < throughput_count; ++i) stream += one;
     const auto start = Clock::now();
     std::thread writer([&] {
-      constexpr std::size_t kChunk = 64 * 1024;
+      constexpr std::size_t kChunk = std::size_t{64} * 1024;
       for (std::size_t off = 0; off < stream.size(); off += kChunk) {
         child.write_all(std::string_view(stream).substr(off, kChunk));
       }
@@ -212,18 +214,42 @@ Figures measure(const std::vector<std::string>& argv, std::size_t size, bool gen
   return f;
 }
 
+// What simdjson's DOM parse of `body` alone costs, in process, without pipes (ns, the median
+// of 5 runs): the one piece of the host's per-message work that is a library call and that the
+// echo does not do, printed so the host/floor ratio of small messages can be read against it.
+double parse_only_ns(const std::string& body) {
+  const simdjson::padded_string padded(body);
+  simdjson::dom::parser parser;
+  constexpr int kParses = 200000;
+  std::array<double, 5> runs{};
+  std::size_t ok = 0;
+  for (double& run : runs) {
+    const auto t0 = Clock::now();
+    for (int i = 0; i < kParses; ++i) {
+      simdjson::dom::element root;
+      ok +=
+          parser.parse(padded.data(), padded.size(), false).get(root) == simdjson::SUCCESS ? 1 : 0;
+    }
+    run = std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / kParses;
+  }
+  if (ok != runs.size() * kParses)
+    throw std::runtime_error("the benchmark's request does not parse");
+  std::sort(runs.begin(), runs.end());
+  return runs[runs.size() / 2];
+}
+
 std::string human(double v) {
   std::array<char, 32> b{};
   if (v >= 100)
-    std::snprintf(b.data(), b.size(), "%.0f", v);
+    (void)std::snprintf(b.data(), b.size(), "%.0f", v);
   else
-    std::snprintf(b.data(), b.size(), "%.1f", v);
+    (void)std::snprintf(b.data(), b.size(), "%.1f", v);
   return b.data();
 }
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);
+  (void)std::signal(SIGPIPE, SIG_IGN);
   std::string host = OPTGUARD_BIN;
   std::string echo = FRAME_ECHO_BIN;
   bool quick = false;
@@ -236,7 +262,7 @@ int main(int argc, char** argv) {
     else if (a == "--quick")
       quick = true;
     else {
-      std::fprintf(stderr, "usage: bench_pipes [--host PATH] [--echo PATH] [--quick]\n");
+      (void)std::fprintf(stderr, "usage: bench_pipes [--host PATH] [--echo PATH] [--quick]\n");
       return 2;
     }
   }
@@ -248,19 +274,32 @@ int main(int argc, char** argv) {
     int latency;
   };
   const int scale = quick ? 10 : 1;
-  const std::array<Case, 4> cases{{{"100 B", 100, false, 400000 / scale, 50000 / scale},
-                                   {"100 KiB", 100 * 1024, false, 4000 / scale, 2000 / scale},
-                                   {"100 B*", 100, true, 400000 / scale, 50000 / scale},
-                                   {"100 KiB*", 100 * 1024, true, 4000 / scale, 2000 / scale}}};
+  const std::array<Case, 4> cases{
+      {{"100 B", 100, false, 400000 / scale, 50000 / scale},
+       {"100 KiB", std::size_t{100} * 1024, false, 4000 / scale, 2000 / scale},
+       {"100 B*", 100, true, 400000 / scale, 50000 / scale},
+       {"100 KiB*", std::size_t{100} * 1024, true, 4000 / scale, 2000 / scale}}};
   std::printf(
       "optguard protocol benchmark: `optguard serve` vs frame_echo (the floor), same pipes\n");
   std::printf("host: %s\necho: %s\n\n", host.c_str(), echo.c_str());
   std::printf("%-8s %-12s %14s %14s %12s\n", "request", "measure", "host", "echo floor",
               "host/floor");
+  std::vector<std::string> parse_notes;
   try {
     for (const auto& c : cases) {
       const Figures h = measure({host, "serve"}, c.size, c.general, c.throughput, c.latency);
       const Figures e = measure({echo}, c.size, c.general, c.throughput, c.latency);
+      if (c.size == 100) {
+        const double parse_ns = parse_only_ns(request(c.size, 1, c.general));
+        const double echo_ns = 1e9 / e.msgs_per_s;
+        std::array<char, 256> b{};
+        (void)std::snprintf(
+            b.data(), b.size(),
+            "%-8s pipelined: host %.0f ns/msg, echo %.0f ns/msg (3x = %.0f); simdjson's "
+            "DOM parse alone, in process: %.0f ns (%.2fx the echo's whole message)",
+            c.name, 1e9 / h.msgs_per_s, echo_ns, 3 * echo_ns, parse_ns, parse_ns / echo_ns);
+        parse_notes.emplace_back(b.data());
+      }
       std::printf("%-8s %-12s %14s %14s %11.2fx\n", c.name, "msgs/s", human(h.msgs_per_s).c_str(),
                   human(e.msgs_per_s).c_str(), e.msgs_per_s / h.msgs_per_s);
       std::printf("%-8s %-12s %14s %14s %11.2fx\n", c.name, "p50 us", human(h.p50_us).c_str(),
@@ -269,9 +308,11 @@ int main(int argc, char** argv) {
                   human(e.p99_us).c_str(), h.p99_us / e.p99_us);
     }
   } catch (const std::exception& ex) {
-    std::fprintf(stderr, "bench_pipes: %s\n", ex.what());
+    (void)std::fprintf(stderr, "bench_pipes: %s\n", ex.what());
     return 1;
   }
+  std::printf("\n");
+  for (const auto& note : parse_notes) std::printf("%s\n", note.c_str());
   std::printf(
       "\n(host/floor: how many times slower the host is than the echo; msgs/s pipelined with\n"
       " %d/%d messages, latency sequential with %d/%d round trips; goal: >= 200,000 small msgs/s,\n"
