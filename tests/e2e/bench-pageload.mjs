@@ -74,61 +74,70 @@ async function loadOnce(session) {
 
 /**
  * Native round trips timed inside the extension's background context, sequential, after 20
- * warm-up pings on an open port:
+ * warm-up pings on each open port, for each of `modes`:
  *   extension  ping through the extension's own host connection (what its code waits for);
  *   raw        postMessage -> onMessage on a bare connectNative port to the same host;
  *   echo       the same on a port to a trivial echo host (the browser's own floor).
+ * The paths take turns a group of GROUP pings at a time (every port stays open), so a busy
+ * moment on the machine hits them alike and their ratio holds even when the figures move.
  */
-async function roundTrips(session, ext, count, mode) {
-  const fn = async (count, mode, names) => {
+async function roundTrips(session, ext, count, modes) {
+  const fn = async (count, modes, names) => {
     const ns = globalThis.browser ?? globalThis.chrome;
     const bg = globalThis.optguard ? globalThis : await ns.runtime.getBackgroundPage();
     const perf = bg.performance;
-    let ping;
-    let port = null;
-    if (mode === 'extension') {
-      const host = bg.optguard.host;
-      ping = () => host.request('ping', {});
-    } else {
-      port = (bg.browser ?? bg.chrome).runtime.connectNative(mode === 'echo' ? names.echo : names.host);
+    const pingers = {};
+    const ports = [];
+    for (const mode of modes) {
+      if (mode === 'extension') {
+        const host = bg.optguard.host;
+        pingers[mode] = () => host.request('ping', {});
+        continue;
+      }
+      const port = (bg.browser ?? bg.chrome).runtime.connectNative(mode === 'echo' ? names.echo : names.host);
+      ports.push(port);
       let waiting = null;
       port.onMessage.addListener((m) => waiting?.(m));
       let id = 0;
-      ping = () =>
+      pingers[mode] = () =>
         new Promise((resolve) => {
           waiting = resolve;
           port.postMessage({ id: ++id, type: 'ping' });
         });
     }
-    for (let i = 0; i < 20; i++) await ping(); // warm-up (the first message starts the host)
+    // Warm-up (the first message on a bare port starts its host).
+    for (const mode of modes) for (let i = 0; i < 20; i++) await pingers[mode]();
     // Chromium coarsens performance.now() to 0.1 ms outside cross-origin isolation, so single
-    // samples only resolve 0.1 ms. Each group of GROUP consecutive pings is timed as well: its
-    // mean resolves 0.1 ms / GROUP, and the median over groups is the fine-grained median.
+    // samples only resolve 0.1 ms. Each group of GROUP consecutive pings is timed as a whole
+    // too: its mean resolves 0.1 ms / GROUP, and the median over groups is the fine median.
     const GROUP = 10;
-    const times = [];
-    const groups = [];
-    const start = perf.now();
-    let groupStart = start;
-    for (let i = 0; i < count; i++) {
-      const t0 = perf.now();
-      await ping();
-      const t1 = perf.now();
-      times.push(t1 - t0);
-      if ((i + 1) % GROUP === 0) {
-        groups.push((t1 - groupStart) / GROUP);
-        groupStart = t1;
+    const out = Object.fromEntries(modes.map((m) => [m, { times: [], groups: [], total: 0 }]));
+    for (let done = 0; done < count; done += GROUP) {
+      for (const mode of modes) {
+        const o = out[mode];
+        const ping = pingers[mode];
+        const g0 = perf.now();
+        for (let i = 0; i < GROUP; i++) {
+          const t0 = perf.now();
+          await ping();
+          o.times.push(perf.now() - t0);
+        }
+        const g = perf.now() - g0;
+        o.groups.push(g / GROUP);
+        o.total += g;
       }
     }
-    const mean = (perf.now() - start) / count;
-    port?.disconnect();
-    return { times, groups, mean };
+    for (const port of ports) port.disconnect();
+    return Object.fromEntries(
+      modes.map((m) => [m, { times: out[m].times, groups: out[m].groups, mean: out[m].total / out[m].times.length }]),
+    );
   };
   const names = { host: HOST_NAME, echo: ECHO_HOST_NAME };
   if (session.name === 'chromium') {
     const sw = await session.serviceWorker();
-    return sw.evaluate(fn, count, mode, names);
+    return sw.evaluate(fn, count, modes, names);
   }
-  return ext.page.evaluate(fn, count, mode, names);
+  return ext.page.evaluate(fn, count, modes, names);
 }
 
 const summary = (rt) => ({ median: median(rt.groups), single: median(rt.times), p95: quantile(rt.times, 0.95), mean: rt.mean });
@@ -145,20 +154,9 @@ for (const name of args.browsers.split(',').map((s) => s.trim()).filter(Boolean)
   try {
     const ext = await ExtensionControl.open(withExt);
     await ext.waitReady({ host: true, timeout: 30000 });
-    // Round trips with the connection idle (before the page loads make it busy with evidence).
-    // The three paths in turns (3 rounds of PINGS/3 each), so a busy moment hits all alike.
-    const rt = { extension: [], raw: [], echo: [] };
-    for (let round = 0; round < 3; round++) {
-      for (const mode of Object.keys(rt)) rt[mode].push(await roundTrips(withExt, ext, Math.ceil(PINGS / 3), mode));
-    }
-    const joined = (parts) => ({
-      times: parts.flatMap((p) => p.times),
-      groups: parts.flatMap((p) => p.groups),
-      mean: parts.reduce((a, p) => a + p.mean * p.times.length, 0) / parts.reduce((a, p) => a + p.times.length, 0),
-    });
-    const rtIdle = joined(rt.extension);
-    const rtRaw = joined(rt.raw);
-    const rtEcho = joined(rt.echo);
+    // Round trips with the connection idle (before the page loads make it busy with evidence),
+    // the three paths taking turns.
+    const rt = await roundTrips(withExt, ext, PINGS, ['extension', 'raw', 'echo']);
     for (let i = 0; i < WARMUP; i++) {
       await loadOnce(withExt);
       await loadOnce(without);
@@ -175,7 +173,7 @@ for (const name of args.browsers.split(',').map((s) => s.trim()).filter(Boolean)
       hitsWith += x.trackerHits;
       hitsWithout += y.trackerHits;
     }
-    const rtBusy = await roundTrips(withExt, ext, PINGS, 'extension');
+    const rtBusy = (await roundTrips(withExt, ext, PINGS, ['extension'])).extension;
     rows.push({
       name,
       with: median(a),
@@ -184,7 +182,7 @@ for (const name of args.browsers.split(',').map((s) => s.trim()).filter(Boolean)
       withoutP95: quantile(b, 0.95),
       hitsWith: hitsWith / LOADS,
       hitsWithout: hitsWithout / LOADS,
-      rt: { extension: summary(rtIdle), raw: summary(rtRaw), echo: summary(rtEcho), busy: summary(rtBusy) },
+      rt: { extension: summary(rt.extension), raw: summary(rt.raw), echo: summary(rt.echo), busy: summary(rtBusy) },
     });
   } finally {
     await withExt.close();
@@ -202,7 +200,7 @@ for (const r of rows) {
     `${r.name.padEnd(10)} ${`${fmt(r.with)} ms / ${fmt(r.withP95)} ms`.padEnd(30)} ${`${fmt(r.without)} ms / ${fmt(r.withoutP95)} ms`.padEnd(34)} ${`${fmt(r.without / r.with, 2)}x`.padEnd(14)} ${fmt(r.hitsWith, 1)} / ${fmt(r.hitsWithout, 1)}`,
   );
 }
-console.log(`\nnative round trip in the background context, ${PINGS} sequential pings per path (3 interleaved rounds, 20 warm-up pings each), port already open`);
+console.log(`\nnative round trip in the background context, ${PINGS} sequential pings per path (the paths take turns, 10 pings at a time; 20 warm-up pings each), ports already open`);
 console.log('(extension = through the extension\'s host connection; raw = bare connectNative port to the same host; echo = bare port to a trivial Python echo host, the browser\'s own floor;');
 console.log(' busy = extension path again after the page loads; med = median over groups of 10 consecutive pings, each timed as a whole (0.01 ms grain);');
 console.log(' single/p95 = median and p95 of single pings, which carry the browser\'s 0.1 ms timer grain; mean = total / n)');
@@ -216,6 +214,6 @@ console.log(`\nload average while running (1/5/15 min, ${os.cpus().length} cores
 console.log('\ngoals: page loads faster with optguard than without; round trip <= 0.25 ms median in Chromium');
 for (const r of rows) {
   const load = r.with < r.without ? 'met' : 'NOT met';
-  const rt = r.name === 'chromium' ? `; round trip ${Math.max(r.rt.extension.median, r.rt.extension.single) <= 0.25 ? 'met' : 'NOT met'} (extension ${fmt(r.rt.extension.median, 3)} ms, echo-host floor ${fmt(r.rt.echo.median, 3)} ms)` : '';
+  const rt = r.name === 'chromium' ? `; round trip ${Math.max(r.rt.extension.median, r.rt.extension.single) <= 0.25 ? 'met' : 'NOT met'} (extension ${fmt(r.rt.extension.median, 3)} ms, echo-host floor ${fmt(r.rt.echo.median, 3)} ms, extension/floor ${fmt(r.rt.extension.median / r.rt.echo.median, 2)}x)` : '';
   console.log(`  ${r.name}: page load ${load}${rt}`);
 }
