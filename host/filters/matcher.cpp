@@ -423,12 +423,14 @@ std::uint64_t token_hash(std::string_view t) {
 
 // The URL tokenizer. The token characters ([0-9%A-Za-z]) of the URL's first kMaxTokenizedUrl
 // characters are found 16 at a time (SSE2) into a bit mask; a token (a maximal run of them)
-// starts at each 0 -> 1 step of the mask. A token's key needs only its first kMaxTokenChars
-// characters: their count is read from the mask at its start (no search for its end) and the
-// characters come from one 8-byte load. Its end is found only when asked (for the few tokens
-// whose key is in the index). The URL is read in place: a load that would run past its end
-// is taken to end there instead, and shifted (only a URL shorter than 16 characters is
-// copied, zero-padded: zero is no token character).
+// starts at each 0 -> 1 step of the mask. The same pass stores, per place, the character
+// with bit 0x20 set and a token byte (0xFF for a token character), so that a token's key
+// (its first kMaxTokenChars characters, folded) is two 8-byte loads from its start and a
+// mask of the bytes before the first non-token one: no count of its characters, no branch
+// for the URL's end (the token bytes past it are zero). Its end is found only when asked
+// (for the few tokens whose key is in the index). The URL's chunks are read in place: the
+// last, partial one is the 16 characters ending at the URL's end (only a URL shorter than
+// 16 characters is copied, zero-padded: zero is no token character).
 class UrlTokens {
  public:
   explicit UrlTokens(std::string_view url) : n_(std::min(url.size(), kMaxTokenizedUrl)) {
@@ -455,19 +457,29 @@ class UrlTokens {
         const __m128i alpha = in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 'z');
         const __m128i digit = in_range(x, '0', '9');
         const __m128i pct = _mm_cmpeq_epi8(x, _mm_set1_epi8('%'));
-        const auto bits = static_cast<std::uint32_t>(
-            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(alpha, digit), pct)));
+        const __m128i tok = _mm_or_si128(_mm_or_si128(alpha, digit), pct);
+        const auto bits = static_cast<std::uint32_t>(_mm_movemask_epi8(tok));
+        // The same 16 places of tok_ and low_ (a partial chunk rewrites places before `at`
+        // with the same bytes).
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(tok_ + at - back), tok);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(low_ + at - back),
+                         _mm_or_si128(x, _mm_set1_epi8(0x20)));
 #else
         std::uint32_t bits = 0;
         for (std::size_t b = 0; b < 16; ++b) {
-          bits |= static_cast<std::uint32_t>(kChars.token[uc(chunk[b])] != 0) << b;
+          const bool t = kChars.token[uc(chunk[b])] != 0;
+          bits |= static_cast<std::uint32_t>(t) << b;
+          tok_[at - back + b] = t ? static_cast<char>(-1) : 0;
+          low_[at - back + b] = static_cast<char>(chunk[b] | 0x20);
         }
 #endif
         m |= static_cast<std::uint64_t>(bits >> back) << (q * 16);
       }
       mask_[w] = m;
     }
-    mask_[words_] = 0;  // (key_at reads the word after a token's start)
+    // A token's 8-byte loads from its start may read 7 places past the end: no token there.
+    std::memset(tok_ + n_, 0, 8);
+    std::memset(low_ + n_, 0, 8);
   }
 
   // Calls fn(start, key) for each token starting at or after `from`, in order, until fn
@@ -491,25 +503,23 @@ class UrlTokens {
   // The key of the token starting at `start` (token_key of its first kMaxTokenChars
   // characters, folded).
   std::uint32_t key_at(std::size_t start) const {
-    const std::size_t w = start / 64;
-    const unsigned b = start % 64;
-    // The mask bits from `start` on (the next word's low bits shifted in; two shifts so that
-    // none is by 64).
-    const std::uint64_t run = (mask_[w] >> b) | ((mask_[w + 1] << 1) << (63 - b));
-    // Token characters at start..start+len-1, len <= kMaxTokenChars (bit 7 stops the count).
-    const auto len = static_cast<unsigned>(__builtin_ctzll(~run | (1ULL << kMaxTokenChars)));
-    std::uint64_t packed = load8(start);
-    // Keep the first len bytes (in memory order) and fold them: every token character is
-    // lowercase with bit 0x20 set ([0-9%] have it already).
-    std::uint64_t keep_mask = 0;
+    // The 8 places from `start`: their characters with bit 0x20 set (every token character
+    // folded: [0-9%] have it already) and their token bytes (0xFF or 0).
+    std::uint64_t chars = 0, tok = 0;
+    std::memcpy(&chars, low_ + start, sizeof(chars));
+    std::memcpy(&tok, tok_ + start, sizeof(tok));
+    std::uint64_t keep = 0;
     if constexpr (std::endian::native == std::endian::little) {
-      keep_mask = (1ULL << (8 * len)) - 1;  // len <= 7
+      // The bytes before the first non-token one (all 1 bits below its lowest bit), at most
+      // kMaxTokenChars of them.
+      const std::uint64_t other = ~tok;
+      keep = ((other & (0 - other)) - 1) & 0x00FFFFFFFFFFFFFFULL;
     } else {
-      char keep[8] = {};
-      std::memset(keep, -1, len);
-      std::memcpy(&keep_mask, keep, sizeof(keep_mask));
+      char k[8] = {};
+      for (std::size_t i = 0; i < kMaxTokenChars && tok_[start + i] != 0; ++i) k[i] = -1;
+      std::memcpy(&keep, k, sizeof(keep));
     }
-    return token_key((packed | 0x2020202020202020ULL) & keep_mask);
+    return token_key(chars & keep);
   }
 
   // The end of the token starting at `start`: the first non-token character after it (or
@@ -525,27 +535,15 @@ class UrlTokens {
   }
 
  private:
-  // 8 bytes from position p (< n), zero past n.
-  std::uint64_t load8(std::size_t p) const {
-    std::uint64_t v = 0;
-    if (p + 8 <= n_ || s_ == small_) {
-      std::memcpy(&v, s_ + p, sizeof(v));
-      return v;
-    }
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(&v, s_ + n_ - 8, sizeof(v));  // n >= 16 here
-      return v >> (8 * (p + 8 - n_));
-    } else {
-      std::memcpy(&v, s_ + p, n_ - p);
-      return v;
-    }
-  }
-
   std::size_t n_;
   std::size_t words_ = 0;
   const char* s_ = nullptr;
   alignas(16) char small_[32] = {};
   std::uint64_t mask_[kMaxTokenizedUrl / 64 + 1];
+  // Per place of the tokenized URL (and 8 past it in tok_): its character | 0x20, and 0xFF
+  // for a token character (0 otherwise). Written by the constructor up to n_ (+ 8) only.
+  char low_[kMaxTokenizedUrl + 16];
+  char tok_[kMaxTokenizedUrl + 16];
 };
 
 struct TokenChoice {
@@ -1493,12 +1491,23 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
   filter_suffixes(m.host_slots, m.host_bits, host_plan);
   filter_suffixes(m.doc_slots, m.doc_bits, doc_plan);
   find_suffixes(m.host_slots, m.host_ids, host_plan);
-  for (std::size_t k = 0; k < nt; ++k) {
-    tslot[k] = slot_find(m.token_slots, tkey[k]);
-    if (tslot[k] != nullptr && (tslot[k]->types & r.type()) != 0) {
-      __builtin_prefetch(&m.token_ids[tslot[k]->begin]);
-      __builtin_prefetch(&m.token_chks[tslot[k]->begin]);
+  // Only the buckets with a filter of the request's type are kept, moved down without a
+  // branch (a request's present tokens find such a bucket or not unpredictably: a branch
+  // here and one per token in the visit below), their candidates prefetched.
+  {
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < nt; ++k) {
+      const Slot* s = slot_find(m.token_slots, tkey[k]);
+      const bool use = s != nullptr && (s->types & r.type()) != 0;
+      const std::uint32_t begin = use ? s->begin : 0;
+      __builtin_prefetch(m.token_ids.data() + begin);
+      __builtin_prefetch(m.token_chks.data() + begin);
+      tslot[kept] = s;
+      tstart[kept] = tstart[k];
+      tend[kept] = tend[k];
+      kept += use ? 1 : 0;
     }
+    nt = kept;
   }
   find_suffixes(m.doc_slots, m.doc_ids, doc_plan);
 
@@ -1522,10 +1531,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
     }
     // 2. Token index: each token of the URL, the planned ones first.
     for (std::size_t k = 0; k < nt; ++k) {
-      if (tslot[k] != nullptr &&
-          fn(tslot[k], m.token_ids.data(), m.token_chks.data(), tstart[k], tend[k])) {
-        return true;
-      }
+      if (fn(tslot[k], m.token_ids.data(), m.token_chks.data(), tstart[k], tend[k])) return true;
     }
     // The rest (a URL with more than kPlanTokens present tokens) in batches of those whose
     // presence bit is set: their slots prefetched, looked up, their candidates prefetched,
