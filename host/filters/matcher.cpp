@@ -2133,6 +2133,7 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
     list_recs[li].name_len = static_cast<std::uint32_t>(sources[li].name.size());
   }
   std::vector<FingerprintRec> prints;
+  prints.reserve(fingerprints.size());
   for (const SourceFingerprint& fp : fingerprints) {
     prints.push_back(FingerprintRec{pool.add(fp.name), static_cast<std::uint32_t>(fp.name.size()),
                                     fp.size, fp.mtime_ns, fp.hash});

@@ -91,7 +91,7 @@ SkipReason classify_cosmetic(std::string_view line) {
       }
       const std::string_view body = rest.substr(a.size());
       if (a == "#%#" || a == "#@%#") {
-        return body.substr(0, 12) == "//scriptlet(" ? SkipReason::scriptlet : SkipReason::scriptlet;
+        return SkipReason::scriptlet;  // `//scriptlet(...)` or a bare scriptlet: the same
       }
       if (body.substr(0, 4) == "+js(" || a == "#+js" || a == "#@+js") return SkipReason::scriptlet;
       if (!body.empty() && body.front() == '^') return SkipReason::html_filter;

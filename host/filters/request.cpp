@@ -155,7 +155,6 @@ void parse_url_general(std::string_view input, ParsedUrl& out, bool authority_on
     out.url.append(tail);
   }
   out.has_authority = true;
-  return;
 }
 
 }  // namespace detail

@@ -237,11 +237,9 @@ long class_ranges(std::string_view body) {
       i += 2;
       if (e == 'w')
         n += 6;
-      else if (e == 'd')
-        n += 1;
       else if (e == 's')
         n += 2;
-      else
+      else  // \d and any other escape
         n += 1;
       continue;
     }

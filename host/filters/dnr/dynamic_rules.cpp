@@ -12,7 +12,7 @@ std::string digest_hex(std::string_view text) {
     h *= 1099511628211ULL;
   }
   char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  (void)std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
   return out;
 }
 

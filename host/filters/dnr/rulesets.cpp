@@ -67,6 +67,7 @@ CompiledRulesets compile_rulesets(const std::vector<ListText>& lists, const Limi
     dropped += rs.dropped;
   }
   std::vector<std::string> budget_order;
+  budget_order.reserve(order.size());
   for (const auto i : order) budget_order.push_back(lists[i].ruleset);
   out.report = {
       {"format", 1},
