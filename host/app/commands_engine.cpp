@@ -113,8 +113,8 @@ int run_check(Services& services, const CheckArgs& a) {
     try {
       const nlohmann::json j = nlohmann::json::parse(line);
       if (!j.is_object() || !j.contains("url") || !j["url"].is_string()) {
-        message = "line " + std::to_string(lineno) +
-                  ": expected {\"url\": string, \"source\"?, \"type\"?}";
+        message =
+            "line " + std::to_string(lineno) + R"(: expected {"url": string, "source"?, "type"?})";
       } else {
         const std::string source = j.value("source", std::string());
         const std::string type = j.value("type", std::string("other"));

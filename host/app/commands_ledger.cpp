@@ -1,7 +1,7 @@
 // The ledger's subcommands: choices, choice set, ledger list|export|verify, key ..., bench ledger.
-#include <stdlib.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>

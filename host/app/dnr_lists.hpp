@@ -26,6 +26,7 @@ std::filesystem::path custom_filters_path(Services& services);
 // was made for; a cursor from older rules is refused (bad_params) so pages never mix.
 nlohmann::json get_rules_page(const filters::dnr::DynamicRules& all,
                               const std::optional<std::string>& cursor,
-                              std::size_t budget = protocol::kMaxReplyBytes - 16 * 1024);
+                              std::size_t budget = protocol::kMaxReplyBytes -
+                                                   std::size_t{16} * 1024);
 
 }  // namespace optguard::app

@@ -46,7 +46,7 @@ void register_ledger_messages(protocol::Router& router, Services& services) {
               [&services](const Json& req, protocol::RequestContext& /*ctx*/) {
                 const std::string scope = params::require_string(req, "scope");
                 if (scope != "global" && scope != "site") {
-                  throw Error(ErrorCode::bad_params, "`scope` must be \"global\" or \"site\"");
+                  throw Error(ErrorCode::bad_params, R"(`scope` must be "global" or "site")");
                 }
                 std::string site;
                 if (scope == "site") {

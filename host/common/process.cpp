@@ -16,9 +16,9 @@ void init_process() {
 #ifdef _WIN32
   // Without binary mode Windows turns \n into \r\n inside frames and breaks the lengths.
   _setmode(_fileno(stdin), _O_BINARY);
-  _setmode(_fileno(stdout), _O_BINARY);
+  (void)_setmode(_fileno(stdout), _O_BINARY);
 #else
-  std::signal(SIGPIPE, SIG_IGN);
+  (void)std::signal(SIGPIPE, SIG_IGN);
 #endif
   log::init_from_env();
 }

@@ -9,7 +9,8 @@ namespace fs = std::filesystem;
 namespace {
 // Path tokens: "~/" is $HOME, "$CONFIG/" is $XDG_CONFIG_HOME (default ~/.config; Chromium
 // on Linux derives its profile folder from it), a leading "/" is a system path.
-struct Row {
+// Members in the order the table reads (a few bytes of padding per row do not matter here).
+struct Row {  // NOLINT(clang-analyzer-optin.performance.Padding)
   Browser browser;
   Os os;
   Scope scope;
@@ -73,16 +74,17 @@ constexpr Row kTable[] = {
     // Windows: registry keys (HKCU per user, HKLM system-wide) under which the key named after
     // the host holds the manifest's path as its default value. Brave and Vivaldi read
     // Chrome's key on Windows (as KeePassXC registers them).
-    {Browser::chrome, Os::windows, Scope::user, "Software\\Google\\Chrome\\NativeMessagingHosts",
+    {Browser::chrome, Os::windows, Scope::user, R"(Software\Google\Chrome\NativeMessagingHosts)",
      true},
-    {Browser::chromium, Os::windows, Scope::user, "Software\\Chromium\\NativeMessagingHosts", true},
-    {Browser::edge, Os::windows, Scope::user, "Software\\Microsoft\\Edge\\NativeMessagingHosts",
+    {Browser::chromium, Os::windows, Scope::user, R"(Software\Chromium\NativeMessagingHosts)",
      true},
-    {Browser::brave, Os::windows, Scope::user, "Software\\Google\\Chrome\\NativeMessagingHosts",
+    {Browser::edge, Os::windows, Scope::user, R"(Software\Microsoft\Edge\NativeMessagingHosts)",
+     true},
+    {Browser::brave, Os::windows, Scope::user, R"(Software\Google\Chrome\NativeMessagingHosts)",
      false},
-    {Browser::vivaldi, Os::windows, Scope::user, "Software\\Google\\Chrome\\NativeMessagingHosts",
+    {Browser::vivaldi, Os::windows, Scope::user, R"(Software\Google\Chrome\NativeMessagingHosts)",
      false},
-    {Browser::firefox, Os::windows, Scope::user, "Software\\Mozilla\\NativeMessagingHosts", true},
+    {Browser::firefox, Os::windows, Scope::user, R"(Software\Mozilla\NativeMessagingHosts)", true},
 };
 
 fs::path resolve(std::string_view where, const Env& env) {

@@ -162,7 +162,7 @@ InstallResult install(const InstallOptions& options, const Env& env, InstallReco
     for (const auto b : options.browsers) {
       if (!contains(result.browsers, b)) {
         result.browsers.push_back(b);
-        result.reasons.push_back("named");
+        result.reasons.emplace_back("named");
       }
     }
   } else {
@@ -175,7 +175,7 @@ InstallResult install(const InstallOptions& options, const Env& env, InstallReco
       for (const auto& f : record.files) {
         if (f.browser == b && f.scope == options.scope && !f.custom) {
           result.browsers.push_back(b);
-          result.reasons.push_back("installed before");
+          result.reasons.emplace_back("installed before");
           break;
         }
       }

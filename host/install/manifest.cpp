@@ -58,10 +58,10 @@ std::vector<ManifestProblem> check_manifest(const nlohmann::json& m, Family fami
   };
   if (str("name") != ids.host_name) {
     out.push_back(
-        {"wrong_name", "\"name\" is \"" + str("name") + "\", not \"" + ids.host_name + "\""});
+        {"wrong_name", R"("name" is ")" + str("name") + R"(", not ")" + ids.host_name + "\""});
   }
   if (str("type") != "stdio")
-    out.push_back({"wrong_type", "\"type\" is \"" + str("type") + "\", not \"stdio\""});
+    out.push_back({"wrong_type", R"("type" is ")" + str("type") + R"(", not "stdio")"});
   const auto path = str("path");
   if (path.empty()) {
     out.push_back({"no_path", "\"path\" is missing"});

@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): POSIX kill and sigaction
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,6 +92,7 @@ ProbeResult probe_host(const std::filesystem::path& host, const std::vector<std:
   argv_store.push_back(host.string());
   argv_store.insert(argv_store.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_store.size() + 1);
   for (auto& a : argv_store) argv.push_back(a.data());
   argv.push_back(nullptr);
   const std::string dir = host.parent_path().string();

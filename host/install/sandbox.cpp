@@ -41,6 +41,13 @@ std::string quote(const fs::path& p) {
   return out + "'";
 }
 
+// The shell step that writes `wrapper`: a script that runs `host` outside the sandbox.
+std::string wrapper_step(const fs::path& wrapper, const fs::path& host) {
+  return "mkdir -p " + quote(wrapper.parent_path()) +
+         R"( && printf '#!/bin/sh\nexec flatpak-spawn --host )" + quote(host) + R"( "$@"\n' > )" +
+         quote(wrapper) + " && chmod 755 " + quote(wrapper);
+}
+
 SandboxNote note_for(const Package& pkg, const fs::path& evidence, const Env& env,
                      const fs::path& host) {
   SandboxNote n{pkg.browser, pkg.packaging, std::string(pkg.id), evidence, false, "", {}};
@@ -58,23 +65,21 @@ SandboxNote note_for(const Package& pkg, const fs::path& evidence, const Env& en
         "the per-user manifest `optguard install --browser firefox` writes. It needs an "
         "xdg-desktop-portal that provides org.freedesktop.portal.WebExtensions and a Firefox "
         "with portal support; Firefox asks once whether the add-on may start optguard.";
-    n.steps.push_back("optguard install --browser firefox");
-    n.steps.push_back(
+    n.steps.emplace_back("optguard install --browser firefox");
+    n.steps.emplace_back(
         "gdbus introspect --session --dest org.freedesktop.portal.Desktop --object-path "
         "/org/freedesktop/portal/desktop | grep -q org.freedesktop.portal.WebExtensions && echo "
         "portal ok");
-    n.steps.push_back(
+    n.steps.emplace_back(
         "in about:config set widget.use-xdg-desktop-portal.native-messaging to 1, restart Firefox");
     if (pkg.packaging == Packaging::flatpak) {
       const auto dir = env.home / ".var" / "app" / id / ".mozilla" / "native-messaging-hosts";
       const auto wrapper = env.home / ".var" / "app" / id / "data" / "optguard" / "optguard-host";
       n.steps.push_back(
           "without the portal: flatpak override --user --talk-name=org.freedesktop.Flatpak " + id);
-      n.steps.push_back("mkdir -p " + quote(wrapper.parent_path()) +
-                        " && printf '#!/bin/sh\\nexec flatpak-spawn --host " + quote(host) +
-                        " \"$@\"\\n' > " + quote(wrapper) + " && chmod 755 " + quote(wrapper));
-      n.steps.push_back("mkdir -p " + quote(dir) + " && sed 's#\"path\": \"[^\"]*\"#\"path\": \"" +
-                        wrapper.string() + "\"#' ~/.mozilla/native-messaging-hosts/" +
+      n.steps.push_back(wrapper_step(wrapper, host));
+      n.steps.push_back("mkdir -p " + quote(dir) + R"( && sed 's#"path": "[^"]*"#"path": ")" +
+                        wrapper.string() + R"("#' ~/.mozilla/native-messaging-hosts/)" +
                         ids.host_name + ".json > " + quote(dir / (ids.host_name + ".json")));
     }
     return n;
@@ -101,9 +106,7 @@ SandboxNote note_for(const Package& pkg, const fs::path& evidence, const Env& en
               ") and cannot start optguard directly; a wrapper that runs it through "
               "flatpak-spawn --host works once the sandbox may talk to org.freedesktop.Flatpak.";
   n.steps.push_back("flatpak override --user --talk-name=org.freedesktop.Flatpak " + id);
-  n.steps.push_back("mkdir -p " + quote(wrapper.parent_path()) +
-                    " && printf '#!/bin/sh\\nexec flatpak-spawn --host " + quote(host) +
-                    " \"$@\"\\n' > " + quote(wrapper) + " && chmod 755 " + quote(wrapper));
+  n.steps.push_back(wrapper_step(wrapper, host));
   n.steps.push_back("optguard install --browser " + browser + " --chromium-user-data-dir " +
                     quote(config) + " --host " + quote(wrapper));
   return n;

@@ -185,7 +185,7 @@ std::string bench_text(const nlohmann::json& r) {
   const auto& L = r["ledger"];
   const auto& B = r["baseline"];
   char buf[2048];
-  std::snprintf(
+  (void)std::snprintf(
       buf, sizeof buf,
       "optguard ledger benchmark: %lld records, batches of %lld, SQLite %s, WAL + "
       "synchronous=FULL\n"

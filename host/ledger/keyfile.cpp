@@ -68,7 +68,7 @@ WipedString read_secret_file(const fs::path& path) {
     }
     if (n == 0) break;
     text.str().append(buf, static_cast<std::size_t>(n));
-    if (text.str().size() > 64 * 1024) break;
+    if (text.str().size() > std::size_t{64} * 1024) break;
   }
   sodium_memzero(buf, sizeof buf);
   return text;
@@ -341,7 +341,7 @@ void write_key(const fs::path& path, const SecretBytes& master, const WipedStrin
   }
   WipedString text(j.dump(1) + "\n");
   if (j.contains("key")) {
-    std::string& k = j["key"].get_ref<std::string&>();
+    auto& k = j["key"].get_ref<std::string&>();
     sodium_memzero(k.data(), k.size());
   }
   write_file_atomic(path, text.str());

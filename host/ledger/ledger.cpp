@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -24,7 +25,7 @@ constexpr std::string_view kHeadLabel = "optguard-head-v1";
 constexpr std::string_view kStateAd = "optguard-state-v1";
 constexpr std::string_view kReceiptLabel = "optguard-receipt-v1\n";
 
-const std::vector<const char*> kMigrations = {
+constexpr std::array kMigrations = {
     // version 1: the tables
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);"
     "CREATE TABLE records (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, tag BLOB,"
@@ -121,7 +122,7 @@ std::int64_t event_count(const Json& e, std::size_t i, const char* key, bool req
 
 std::string event_day(const Json& e, std::size_t i) {
   if (!e.contains("day")) return today();
-  const std::string d = event_string(e, i, "day");
+  std::string d = event_string(e, i, "day");
   if (!is_day(d)) bad_event(i, "`day` must be YYYY-MM-DD");
   return d;
 }
@@ -146,7 +147,7 @@ void make_owner_only_file(const fs::path& p) {
 }
 }  // namespace
 
-const std::vector<const char*>& schema_migrations() {
+std::span<const char* const> schema_migrations() {
   return kMigrations;
 }
 
@@ -157,13 +158,13 @@ std::int64_t now_ms() {
 }
 
 std::string iso_time(std::int64_t ms) {
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  const auto secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   ::gmtime_r(&secs, &tm);
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
+  (void)std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                      static_cast<int>(ms % 1000));
   return buf;
 }
 
@@ -521,7 +522,8 @@ std::int64_t Ledger::record_events(const Json& events) {
       const std::string day = event_day(e, i);
       const std::int64_t gpc = event_count(e, i, "gpc", false);
       const std::int64_t dnt = event_count(e, i, "dnt", false);
-      const std::string k = "signals\n" + site + "\n" + day;
+      std::string k = "signals\n";
+      k.append(site).append(1, '\n').append(day);
       if (const auto it = index.find(k); it != index.end()) {
         Json& p = out[it->second].payload;
         p["gpc"] = p["gpc"].get<std::int64_t>() + gpc;
@@ -549,7 +551,8 @@ std::int64_t Ledger::record_events(const Json& events) {
           hosts[host] = n;
         }
       }
-      const std::string k = "blocked\n" + site + "\n" + day + "\n" + cat;
+      std::string k = "blocked\n";
+      k.append(site).append(1, '\n').append(day).append(1, '\n').append(cat);
       if (const auto it = index.find(k); it != index.end()) {
         Json& p = out[it->second].payload;
         p["count"] = p["count"].get<std::int64_t>() + count;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -150,6 +151,6 @@ std::int64_t now_ms();
 std::int64_t parse_time(const std::string& s, bool end_of_day);
 
 // Testing: the SQL of each schema version (index 0 = version 1).
-const std::vector<const char*>& schema_migrations();
+std::span<const char* const> schema_migrations();
 
 }  // namespace optguard::ledger

@@ -24,9 +24,13 @@ class FieldsReader final : public nlohmann::json_sax<Json> {
   bool number_unsigned(number_unsigned_t /*v*/) override { return done_value(); }
   bool number_float(number_float_t /*v*/, const string_t& /*s*/) override { return done_value(); }
   bool string(string_t& v) override {
-    if (at_field(Field::type)) fields.type = std::move(v);
-    if (at_field(Field::site)) fields.site = std::move(v);
-    if (at_field(Field::key)) fields.key = std::move(v);
+    // One field at a time: `v` is moved at most once.
+    if (at_field(Field::type))
+      fields.type = std::move(v);
+    else if (at_field(Field::site))
+      fields.site = std::move(v);
+    else if (at_field(Field::key))
+      fields.key = std::move(v);
     return done_value();
   }
   bool binary(binary_t& /*v*/) override { return done_value(); }

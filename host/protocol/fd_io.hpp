@@ -14,7 +14,7 @@ class FdReader final : public ByteReader {
   std::size_t read_some(std::span<char> out) override;
 
  private:
-  static constexpr std::size_t kBufferSize = 64 * 1024;
+  static constexpr std::size_t kBufferSize = std::size_t{64} * 1024;
   std::size_t read_fd(char* out, std::size_t size);
 
   int fd_;

@@ -7,7 +7,7 @@
 
 namespace optguard::protocol {
 namespace {
-constexpr std::size_t kChunk = 64 * 1024;
+constexpr std::size_t kChunk = std::size_t{64} * 1024;
 
 // Reads exactly out.size() bytes unless the stream ends; returns how many were read.
 std::size_t read_fully(ByteReader& in, std::span<char> out) {

@@ -13,7 +13,8 @@ namespace optguard::protocol {
 class PageBuilder {
  public:
   // Room is left under the reply cap for the envelope and the cursor.
-  explicit PageBuilder(std::size_t budget = kMaxReplyBytes - 16 * 1024) : budget_(budget) {}
+  explicit PageBuilder(std::size_t budget = kMaxReplyBytes - std::size_t{16} * 1024)
+      : budget_(budget) {}
   // Adds the item if it fits; false when the page is full (the item was not added).
   bool try_add(Json item);
   Json take_items() { return std::move(items_); }

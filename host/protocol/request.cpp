@@ -301,7 +301,7 @@ Result::Member& Result::next_member(std::string_view key) {
     return m;
   }
   // Made in place (the key string is not moved, the value is set by the caller).
-  Member* m = ::new (inline_slot(count_)) Member{std::string(key), MemberValue()};
+  auto* m = ::new (inline_slot(count_)) Member{std::string(key), MemberValue()};
   ++count_;
   return *m;
 }
@@ -351,7 +351,8 @@ Result& Result::operator=(Result&& other) noexcept {
 
 namespace {
 Json member_json(const bool& value) {
-  return Json(value);
+  // Not Json{value}: nlohmann reads braces as an initializer list (an array [value]).
+  return Json(value);  // NOLINT(modernize-return-braced-init-list)
 }
 Json member_json(const Value& value) {
   return value.to_json();
