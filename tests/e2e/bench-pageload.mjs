@@ -33,6 +33,7 @@ const WARMUP = Number(args.warmup);
 const PINGS = Number(args.pings);
 const PIXELS = Number(args.pixels);
 const IMAGES = Number(args.images);
+const SETTLE_MS = 3000;
 
 const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -155,7 +156,9 @@ for (const name of args.browsers.split(',').map((s) => s.trim()).filter(Boolean)
     const ext = await ExtensionControl.open(withExt);
     await ext.waitReady({ host: true, timeout: 30000 });
     // Round trips with the connection idle (before the page loads make it busy with evidence),
-    // the three paths taking turns.
+    // the three paths taking turns, once both instances have settled: the instance without the
+    // extension has only just started, and its start-up work would land on the first pings.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const rt = await roundTrips(withExt, ext, PINGS, ['extension', 'raw', 'echo']);
     for (let i = 0; i < WARMUP; i++) {
       await loadOnce(withExt);
