@@ -9,7 +9,9 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <initializer_list>
 #include <map>
+#include <string_view>
 
 #include "common/errors.hpp"
 #include "ledger/record_fields.hpp"
@@ -93,6 +95,17 @@ bool is_day(const std::string& s) {
   return true;
 }
 
+// The key under which record_events merges the events of one kind, site and day (and
+// category): the parts joined by newlines, which no part contains.
+std::string event_key(std::initializer_list<std::string_view> parts) {
+  std::string key;
+  for (const std::string_view part : parts) {
+    if (!key.empty()) key += '\n';
+    key += part;
+  }
+  return key;
+}
+
 std::string today() {
   return iso_time(now_ms()).substr(0, 10);
 }
@@ -146,10 +159,6 @@ void make_owner_only_file(const fs::path& p) {
   ::close(fd);
 }
 }  // namespace
-
-std::span<const char* const> schema_migrations() {
-  return kMigrations;
-}
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -522,8 +531,7 @@ std::int64_t Ledger::record_events(const Json& events) {
       const std::string day = event_day(e, i);
       const std::int64_t gpc = event_count(e, i, "gpc", false);
       const std::int64_t dnt = event_count(e, i, "dnt", false);
-      std::string k = "signals\n";
-      k.append(site).append(1, '\n').append(day);
+      const std::string k = event_key({"signals", site, day});
       if (const auto it = index.find(k); it != index.end()) {
         Json& p = out[it->second].payload;
         p["gpc"] = p["gpc"].get<std::int64_t>() + gpc;
@@ -551,8 +559,7 @@ std::int64_t Ledger::record_events(const Json& events) {
           hosts[host] = n;
         }
       }
-      std::string k = "blocked\n";
-      k.append(site).append(1, '\n').append(day).append(1, '\n').append(cat);
+      const std::string k = event_key({"blocked", site, day, cat});
       if (const auto it = index.find(k); it != index.end()) {
         Json& p = out[it->second].payload;
         p["count"] = p["count"].get<std::int64_t>() + count;

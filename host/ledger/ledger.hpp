@@ -8,7 +8,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -149,8 +148,5 @@ std::int64_t now_ms();
 // "YYYY-MM-DD" (start of the day, or end of it with `end_of_day`) or a full ISO 8601 UTC time.
 // Throws Error(bad_params).
 std::int64_t parse_time(const std::string& s, bool end_of_day);
-
-// Testing: the SQL of each schema version (index 0 = version 1).
-std::span<const char* const> schema_migrations();
 
 }  // namespace optguard::ledger
