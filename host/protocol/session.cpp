@@ -14,8 +14,13 @@ namespace {
 constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 // Zeroed bytes kept readable past the data (the parser reads a little beyond a body).
 constexpr std::size_t kTailRoom = kParsePadding;
-// Pending output past this is written even mid-batch (bounded memory).
-constexpr std::size_t kFlushAt = std::size_t{1024} * 1024;
+// Pending output past this is written even mid-batch. Below a pipe's 64 KiB: the replies to
+// one read of small requests outgrow the pipe, and a write of them all would wait, the host
+// idle, until the browser had read the first 64 KiB; written in parts, the browser reads
+// the first while the host answers the rest.
+constexpr std::size_t kFlushAt = std::size_t{16} * 1024;
+// An output buffer grown past this (one huge reply) is given back after its write.
+constexpr std::size_t kKeepCapacity = std::size_t{4} * 1024 * 1024;
 
 // Frees a result tree bottom-up. nlohmann's destructor first moves the children of every array
 // and object into a heap-allocated stack (to survive any depth); ours is bounded by
@@ -160,7 +165,7 @@ bool Session::flush() {
     log::warn(std::string("cannot write to the browser, it has gone: ") + e.what());
   }
   // Keep the capacity for the next batch unless one huge batch inflated it.
-  if (pending_.capacity() > 4 * kFlushAt) pending_ = std::string();
+  if (pending_.capacity() > kKeepCapacity) pending_ = std::string();
   pending_.clear();
   return !out_broken_;
 }
