@@ -3,13 +3,18 @@
 //
 //   throughput: a writer thread sends N `ping` requests back to back while the main
 //               thread reads the N replies (pipelined, as a busy extension would);
-//   latency:    one request at a time, the round trip of each, p50 and p99.
+//   latency:    one request at a time, the round trip of each, p50 and p99; for the
+//               100-byte requests also with everything pinned to one CPU (see the footer);
+//
+// each figure from rounds in which the host and the echo take turns (the median round for
+// throughput, every round trip of every block for latency),
 //
 // for 100-byte and 100-KiB requests (the ping carries `data`, which the reply echoes, so
 // host replies and echo replies are the same size give or take the envelope).
 //
 // Usage: bench_pipes [--host PATH] [--echo PATH] [--quick]
 #include <fcntl.h>
+#include <sched.h>
 #include <simdjson.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -167,51 +172,146 @@ struct Figures {
   double p99_us = 0;
 };
 
-Figures measure(const std::vector<std::string>& argv, std::size_t size, bool general,
-                int throughput_count, int latency_count) {
-  Figures f;
-  Child child(argv);
-  // Warm up (page in the binary, the allocator, the caches).
+// Rounds per figure, host and echo taking turns: a burst of load elsewhere on the machine
+// (or a vCPU descheduled by the hypervisor) then spoils one round of each side, not one
+// side's whole figure, and the median of the rounds sets it aside.
+constexpr int kRounds = 5;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+void warm_up(Child& child, std::size_t size, bool general) {
+  // Pages in the binary, the allocator, the caches.
   for (int i = 0; i < 200; ++i) {
     child.write_all(frame(request(size, i, general)));
     (void)child.read_frame();
   }
-  {
+}
+
+// One pipelined round: a writer thread sends the stream's `count` requests back to back
+// while this thread reads the replies. Messages per second.
+double throughput_round(Child& child, const std::string& stream, int count, std::size_t size) {
+  const auto start = Clock::now();
+  std::thread writer([&] {
+    constexpr std::size_t kChunk = std::size_t{64} * 1024;
+    for (std::size_t off = 0; off < stream.size(); off += kChunk) {
+      child.write_all(std::string_view(stream).substr(off, kChunk));
+    }
+  });
+  std::size_t bytes = 0;
+  for (int i = 0; i < count; ++i) bytes += child.read_frame().size();
+  const auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  writer.join();
+  if (bytes < static_cast<std::size_t>(count) * size) throw std::runtime_error("short replies");
+  return count / elapsed;
+}
+
+// `count` sequential round trips of `one` (a whole frame), each appended to `us`.
+void latency_round(Child& child, const std::string& one, int count, std::vector<double>& us) {
+  for (int i = 0; i < count; ++i) {
+    const auto t0 = Clock::now();
+    child.write_all(one);
+    (void)child.read_frame();
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+}
+
+void percentiles(std::vector<double> us, Figures& f) {
+  std::sort(us.begin(), us.end());
+  f.p50_us = us[us.size() / 2];
+  f.p99_us = us[us.size() * 99 / 100];
+}
+
+struct Pair {
+  Figures host;
+  Figures echo;
+};
+
+// Where the processes run. On a VM whose idle vCPUs halt to the hypervisor, waking a
+// process on another CPU costs tens of microseconds, a context switch on the same CPU about
+// one: left to the scheduler, which of the two a run gets (and so every figure, for the
+// host and the echo alike) is chance. So each layout is fixed.
+struct Layout {
+  const char* name;  // printed after the measure ("" for the main layout)
+  int bench_cpu;     // the bench's threads; -1: wherever the scheduler puts them
+  int child_cpu;     // the host or the echo
+};
+
+// The calling thread's CPU set, restored when the scope ends. A child spawned meanwhile
+// inherits the set the spawning thread has (posix_spawn keeps it), a thread started
+// meanwhile the set of the thread that starts it.
+class CpuScope {
+ public:
+  CpuScope() {
+    if (::sched_getaffinity(0, sizeof saved_, &saved_) != 0) fail("sched_getaffinity");
+  }
+  ~CpuScope() { (void)::sched_setaffinity(0, sizeof saved_, &saved_); }
+  CpuScope(const CpuScope&) = delete;
+  CpuScope& operator=(const CpuScope&) = delete;
+
+  static void pin(int cpu) {
+    if (cpu < 0) return;
+    cpu_set_t one;
+    CPU_ZERO(&one);      // NOLINT: glibc's macro
+    CPU_SET(cpu, &one);  // NOLINT: glibc's macro
+    if (::sched_setaffinity(0, sizeof one, &one) != 0) fail("sched_setaffinity");
+  }
+
+ private:
+  cpu_set_t saved_{};
+};
+
+// The CPUs this process may run on, in order.
+std::vector<int> usable_cpus() {
+  cpu_set_t set;
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) fail("sched_getaffinity");
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);  // NOLINT: glibc's macro
+  }
+  return cpus;
+}
+
+// Both programs for one request kind in one layout: throughput (unless `throughput_count`
+// is 0), the median of kRounds rounds each, then latency over kRounds blocks each, the two
+// taking turns.
+Pair measure(const std::string& host, const std::string& echo, const Layout& layout,
+             std::size_t size, bool general, int throughput_count, int latency_count) {
+  const CpuScope scope;
+  CpuScope::pin(layout.child_cpu);
+  Child host_child({host, "serve"});
+  Child echo_child({echo});
+  CpuScope::pin(layout.bench_cpu);
+  warm_up(host_child, size, general);
+  warm_up(echo_child, size, general);
+  Pair p;
+  if (throughput_count > 0) {
     // All requests prepared up front so the writer measures the pipe, not string building.
     std::string stream;
     const std::string one = frame(request(size, 1, general));
     stream.reserve(one.size() * static_cast<std::size_t>(throughput_count));
     for (int i = 0; i < throughput_count; ++i) stream += one;
-    const auto start = Clock::now();
-    std::thread writer([&] {
-      constexpr std::size_t kChunk = std::size_t{64} * 1024;
-      for (std::size_t off = 0; off < stream.size(); off += kChunk) {
-        child.write_all(std::string_view(stream).substr(off, kChunk));
-      }
-    });
-    std::size_t bytes = 0;
-    for (int i = 0; i < throughput_count; ++i) bytes += child.read_frame().size();
-    const auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    writer.join();
-    if (bytes < static_cast<std::size_t>(throughput_count) * size)
-      throw std::runtime_error("short replies");
-    f.msgs_per_s = throughput_count / elapsed;
-  }
-  {
-    std::vector<double> us;
-    us.reserve(static_cast<std::size_t>(latency_count));
-    const std::string one = frame(request(size, 2, general));
-    for (int i = 0; i < latency_count; ++i) {
-      const auto t0 = Clock::now();
-      child.write_all(one);
-      (void)child.read_frame();
-      us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    std::vector<double> host_rates;
+    std::vector<double> echo_rates;
+    for (int r = 0; r < kRounds; ++r) {
+      host_rates.push_back(throughput_round(host_child, stream, throughput_count, size));
+      echo_rates.push_back(throughput_round(echo_child, stream, throughput_count, size));
     }
-    std::sort(us.begin(), us.end());
-    f.p50_us = us[us.size() / 2];
-    f.p99_us = us[us.size() * 99 / 100];
+    p.host.msgs_per_s = median(host_rates);
+    p.echo.msgs_per_s = median(echo_rates);
   }
-  return f;
+  const std::string trip = frame(request(size, 2, general));
+  std::vector<double> host_us;
+  std::vector<double> echo_us;
+  for (int r = 0; r < kRounds; ++r) {
+    latency_round(host_child, trip, latency_count / kRounds, host_us);
+    latency_round(echo_child, trip, latency_count / kRounds, echo_us);
+  }
+  percentiles(std::move(host_us), p.host);
+  percentiles(std::move(echo_us), p.echo);
+  return p;
 }
 
 // What simdjson's DOM parse of `body` alone costs, in process, without pipes (ns, the median
@@ -282,30 +382,60 @@ int main(int argc, char** argv) {
   std::printf(
       "optguard protocol benchmark: `optguard serve` vs frame_echo (the floor), same pipes\n");
   std::printf("host: %s\necho: %s\n\n", host.c_str(), echo.c_str());
+  std::vector<Layout> layouts;
+  try {
+    const std::vector<int> cpus = usable_cpus();
+    if (cpus.size() >= 2) {
+      layouts.push_back({"", cpus[0], cpus[1]});
+      layouts.push_back({" 1cpu", cpus[0], cpus[0]});
+      std::printf(
+          "layout: the bench's threads on CPU %d, the host or the echo on CPU %d (1cpu "
+          "rows: all on CPU %d)\n\n",
+          cpus[0], cpus[1], cpus[0]);
+    } else {
+      layouts.push_back({"", -1, -1});
+      std::printf("layout: one CPU\n\n");
+    }
+  } catch (const std::exception& ex) {
+    (void)std::fprintf(stderr, "bench_pipes: %s\n", ex.what());
+    return 1;
+  }
   std::printf("%-8s %-12s %14s %14s %12s\n", "request", "measure", "host", "echo floor",
               "host/floor");
+  const auto row = [](const char* name, const std::string& measure, double host_figure,
+                      double echo_figure, double ratio) {
+    std::printf("%-8s %-12s %14s %14s %11.2fx\n", name, measure.c_str(), human(host_figure).c_str(),
+                human(echo_figure).c_str(), ratio);
+  };
   std::vector<std::string> parse_notes;
   try {
     for (const auto& c : cases) {
-      const Figures h = measure({host, "serve"}, c.size, c.general, c.throughput, c.latency);
-      const Figures e = measure({echo}, c.size, c.general, c.throughput, c.latency);
-      if (c.size == 100) {
-        const double parse_ns = parse_only_ns(request(c.size, 1, c.general));
-        const double echo_ns = 1e9 / e.msgs_per_s;
-        std::array<char, 256> b{};
-        (void)std::snprintf(
-            b.data(), b.size(),
-            "%-8s pipelined: host %.0f ns/msg, echo %.0f ns/msg (3x = %.0f); simdjson's "
-            "DOM parse alone, in process: %.0f ns (%.2fx the echo's whole message)",
-            c.name, 1e9 / h.msgs_per_s, echo_ns, 3 * echo_ns, parse_ns, parse_ns / echo_ns);
-        parse_notes.emplace_back(b.data());
+      for (const Layout& layout : layouts) {
+        // Throughput in the main layout only (on one CPU it is the sum of both sides' work).
+        const bool main_layout = &layout == &layouts.front();
+        if (!main_layout && c.size != 100) continue;
+        const Pair pair = measure(host, echo, layout, c.size, c.general,
+                                  main_layout ? c.throughput : 0, c.latency);
+        const Figures& h = pair.host;
+        const Figures& e = pair.echo;
+        const std::string suffix = layout.name;
+        if (main_layout) {
+          row(c.name, "msgs/s", h.msgs_per_s, e.msgs_per_s, e.msgs_per_s / h.msgs_per_s);
+          if (c.size == 100) {
+            const double parse_ns = parse_only_ns(request(c.size, 1, c.general));
+            const double echo_ns = 1e9 / e.msgs_per_s;
+            std::array<char, 256> b{};
+            (void)std::snprintf(
+                b.data(), b.size(),
+                "%-8s pipelined: host %.0f ns/msg, echo %.0f ns/msg (3x = %.0f); simdjson's "
+                "DOM parse alone, in process: %.0f ns (%.2fx the echo's whole message)",
+                c.name, 1e9 / h.msgs_per_s, echo_ns, 3 * echo_ns, parse_ns, parse_ns / echo_ns);
+            parse_notes.emplace_back(b.data());
+          }
+        }
+        row(c.name, "p50 us" + suffix, h.p50_us, e.p50_us, h.p50_us / e.p50_us);
+        row(c.name, "p99 us" + suffix, h.p99_us, e.p99_us, h.p99_us / e.p99_us);
       }
-      std::printf("%-8s %-12s %14s %14s %11.2fx\n", c.name, "msgs/s", human(h.msgs_per_s).c_str(),
-                  human(e.msgs_per_s).c_str(), e.msgs_per_s / h.msgs_per_s);
-      std::printf("%-8s %-12s %14s %14s %11.2fx\n", c.name, "p50 us", human(h.p50_us).c_str(),
-                  human(e.p50_us).c_str(), h.p50_us / e.p50_us);
-      std::printf("%-8s %-12s %14s %14s %11.2fx\n", c.name, "p99 us", human(h.p99_us).c_str(),
-                  human(e.p99_us).c_str(), h.p99_us / e.p99_us);
     }
   } catch (const std::exception& ex) {
     (void)std::fprintf(stderr, "bench_pipes: %s\n", ex.what());
@@ -315,11 +445,16 @@ int main(int argc, char** argv) {
   for (const auto& note : parse_notes) std::printf("%s\n", note.c_str());
   std::printf(
       "\n(host/floor: how many times slower the host is than the echo; msgs/s pipelined with\n"
-      " %d/%d messages, latency sequential with %d/%d round trips; goal: >= 200,000 small msgs/s,\n"
+      " %d/%d messages, the median of %d rounds, host and echo taking turns; latency sequential\n"
+      " with %d/%d round trips in %d blocks, taking turns; goal: >= 200,000 small msgs/s,\n"
       " p99 <= 50 us, within 3x of the floor)\n"
+      "(1cpu: the bench, the host and the echo on one CPU, so no round trip waits for another\n"
+      " CPU to wake: on a VM whose idle vCPUs halt to the hypervisor, that wake-up, not either\n"
+      " program, sets most of the other rows' latency, the host's and the echo's alike)\n"
       "(* ping whose data is an object holding a decimal number and the string; every message,\n"
       " ping or not, takes the one path: simdjson parse -> Request -> the handler's result ->\n"
       " JsonWriter)\n",
-      cases[0].throughput, cases[1].throughput, cases[0].latency, cases[1].latency);
+      cases[0].throughput, cases[1].throughput, kRounds, cases[0].latency, cases[1].latency,
+      kRounds);
   return 0;
 }
