@@ -284,7 +284,7 @@ Result& Result::add(std::string_view key, Json value) {
   return *this;
 }
 
-Result& Result::add(std::string_view key, Value value) {
+Result& Result::add(std::string_view key, const Value& value) {
   next_member(key).value.emplace<Value>(value);
   return *this;
 }

@@ -160,7 +160,7 @@ class Result {
   // again replaces its value.
   Result& add(std::string_view key, Json value);
   // A value of the request, echoed as it came: no tree is built for it.
-  Result& add(std::string_view key, Value value);
+  Result& add(std::string_view key, const Value& value);
   // A boolean (no tree either). Only a bool: a pointer or a number takes the Json overload.
   template <typename Bool>
   requires std::same_as<Bool, bool> Result& add(std::string_view key, Bool value) {
