@@ -113,9 +113,9 @@ void JsonWriter::number(double value) {
     raw("null");
     return;
   }
-  std::array<char, 64> b{};  // the size of the serializer's number buffer
-  char* end = nlohmann::detail::to_chars(b.data(), b.data() + b.size(), value);
-  raw(std::string_view(b.data(), static_cast<std::size_t>(end - b.data())));
+  // Straight into the output, as integer() (room: the size of the serializer's own buffer).
+  char* const p = room(64);
+  cur_ = nlohmann::detail::to_chars(p, p + 64, value);
 }
 
 void JsonWriter::json(const nlohmann::json& value) {
