@@ -282,33 +282,54 @@ std::uint32_t reverse_hash(std::string_view s) {
   }
 }
 
-// The keys for_each_suffix_key gives, in the same order, into keys[0..n) (n returned), for a
-// hostname of at most kFastHost characters with at most kMaxKeys labels; -1 otherwise (the
-// caller then uses for_each_suffix_key). The dots are found 16 characters at a time into a
-// bit mask and each label of up to 8 characters read with one load from a zero-padded copy:
-// the character loop and its branches cost as much as a token lookup (twice per request).
+// The keys for_each_suffix_key gives, in the same order, into keys[0..n) (n returned), for the
+// hostname text[begin, begin + n) of at most kFastHost characters with at most kMaxKeys labels;
+// -1 otherwise (the caller then uses for_each_suffix_key). The dots are found 16 characters at
+// a time into a bit mask and each label of up to 8 characters read with one load: the
+// character loop and its branches cost as much as a token lookup (twice per request).
+// The host is read in place, in `text` (its URL: the scheme is before it), when every load
+// stays inside it. A zero-padded copy is made only otherwise: the 16- and 8-byte loads that
+// straddle the copy's stores cannot be forwarded from them and wait for the stores to reach
+// the cache, twice per request (a request and its document).
 constexpr std::size_t kFastHost = 64;
 template <std::size_t kMaxKeys>
-inline int suffix_keys(std::string_view host, std::uint32_t (&keys)[kMaxKeys]) {
-  const std::size_t n = host.size();
+inline int suffix_keys(std::string_view text, std::size_t begin, std::size_t n,
+                       std::uint32_t (&keys)[kMaxKeys]) {
+  const std::string_view host = text.substr(begin, n);
   if (n == 0 || n > kFastHost) return n == 0 ? 0 : -1;
-  // 8 zero bytes before the host (a label's load may start there), 16 after (SSE loads).
-  alignas(16) char buf[8 + kFastHost + 24] = {};
-  std::memcpy(buf + 8, host.data(), n);
+  // host[i] is at base + 8 + i; 16-byte loads may read up to `limit` characters from the
+  // host's start (a load that would pass it is moved back), a label's load the 8 before the
+  // label's end (within the 8 before the host at worst).
+  alignas(16) char copy[8 + kFastHost + 24];
+  const char* base = nullptr;
+  std::size_t limit = 0;
+  if (begin >= 8 && text.size() >= 16) {
+    base = text.data() + begin - 8;
+    limit = text.size() - begin;
+  } else {
+    std::memset(copy, 0, sizeof(copy));
+    std::memcpy(copy + 8, host.data(), n);
+    base = copy;
+    limit = kFastHost + 16;
+  }
   std::uint64_t dots = 0;
   for (std::size_t q = 0; q < n; q += 16) {
+    // The 16 characters from q, or the 16 ending at `limit` (then shifted down to q).
+    const std::size_t back = q + 16 <= limit ? 0 : q + 16 - limit;
+    const char* chunk = base + 8 + q - back;
 #if defined(__SSE2__)
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(buf + 8 + q));
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(chunk));
     const auto bits =
-        static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.'))));
+        static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')))) >>
+        back;
 #else
     std::uint32_t bits = 0;
-    for (std::size_t b = 0; b < 16; ++b)
-      bits |= static_cast<std::uint32_t>(buf[8 + q + b] == '.') << b;
+    for (std::size_t b = back; b < 16; ++b)
+      bits |= static_cast<std::uint32_t>(chunk[b] == '.') << (b - back);
 #endif
     dots |= static_cast<std::uint64_t>(bits) << q;
   }
-  if (n < 64) dots &= (1ULL << n) - 1;  // (the zero padding holds no dot anyway)
+  if (n < 64) dots &= (1ULL << n) - 1;  // the characters after the host
   std::uint64_t h = kSuffixSeed;
   std::size_t end = n;
   int count = 0;
@@ -321,7 +342,7 @@ inline int suffix_keys(std::string_view host, std::uint32_t (&keys)[kMaxKeys]) {
       // The label's bytes as the low bytes of a word (what label_step reads), from the 8
       // bytes ending at `end`; an empty label mixes its length only, as label_step does.
       std::uint64_t w = 0;
-      std::memcpy(&w, buf + 8 + end - 8, sizeof(w));
+      std::memcpy(&w, base + end, sizeof(w));
       h = (h ^ len) * kSuffixMul;
       if (len != 0) {
         w >>= 8 * (8 - len);
@@ -1410,8 +1431,10 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
   // The suffix keys of `host` into p (their presence words prefetched); unplanned when the
   // host has too many labels. `same` (a plan of the same hostname) is copied, not recomputed:
   // most requests are made by a document of their own hostname.
-  const auto plan_suffixes = [](std::string_view host, std::span<const Slot> slots,
-                                const Bitset& bits, SuffixPlan& p, const SuffixPlan* same) {
+  const auto plan_suffixes = [](std::string_view text, std::size_t begin, std::size_t end,
+                                std::span<const Slot> slots, const Bitset& bits, SuffixPlan& p,
+                                const SuffixPlan* same) {
+    const std::string_view host = text.substr(begin, end - begin);
     if (host.empty() || slots.empty()) {
       p.planned = true;
       return;
@@ -1421,7 +1444,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
       std::memcpy(p.key, same->key, sizeof(p.key[0]) * p.n);
       p.planned = true;
     } else {
-      const int n = suffix_keys(host, p.key);
+      const int n = suffix_keys(text, begin, host.size(), p.key);
       if (n >= 0) {
         p.n = static_cast<std::size_t>(n);
         p.planned = true;
@@ -1459,9 +1482,10 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
     }
   };
   SuffixPlan host_plan, doc_plan;
-  plan_suffixes(r.hostname(), m.host_slots, m.host_bits, host_plan, nullptr);
+  plan_suffixes(r.url(), r.host_begin(), r.host_end(), m.host_slots, m.host_bits, host_plan,
+                nullptr);
   plan_suffixes(
-      r.source_hostname(), m.doc_slots, m.doc_bits, doc_plan,
+      r.source_url(), r.source_host_begin(), r.source_host_end(), m.doc_slots, m.doc_bits, doc_plan,
       !m.host_slots.empty() && r.source_hostname() == r.hostname() ? &host_plan : nullptr);
 
   // The URL's first kPlanTokens tokens whose presence bit is set (the token bitset is small

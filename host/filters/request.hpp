@@ -73,6 +73,10 @@ class Request {
   std::uint32_t host_begin() const { return url_.host_begin; }
   std::uint32_t host_end() const { return url_.host_end; }
   std::string_view source_hostname() const { return source_.hostname(); }
+  // The document's normalised URL (its authority only) and its hostname's place in it.
+  std::string_view source_url() const { return source_.url; }
+  std::uint32_t source_host_begin() const { return source_.host_begin; }
+  std::uint32_t source_host_end() const { return source_.host_end; }
   bool has_source() const { return !source_.url.empty(); }
   std::uint32_t type() const { return type_; }
 
