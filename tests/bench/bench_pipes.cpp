@@ -3,12 +3,11 @@
 //
 //   throughput: a writer thread sends N `ping` requests back to back while the main
 //               thread reads the N replies (pipelined, as a busy extension would);
-//   latency:    one request at a time, the round trip of each, p50 and p99; for the
-//               100-byte requests also with everything pinned to one CPU (see the footer);
+//   latency:    one request at a time, the round trip of each, p50 and p99;
 //
-// each figure from rounds in which the host and the echo take turns (the median round for
-// throughput, every round trip of every block for latency),
-//
+// the bench on one CPU and the host or the echo on another (for 100-byte requests, latency
+// also with all three on one CPU: see Layout), each figure from rounds in which the host and
+// the echo take turns (the median round for throughput, every round trip for latency),
 // for 100-byte and 100-KiB requests (the ping carries `data`, which the reply echoes, so
 // host replies and echo replies are the same size give or take the envelope).
 //
@@ -220,7 +219,7 @@ void latency_round(Child& child, const std::string& one, int count, std::vector<
 
 void percentiles(std::vector<double> us, Figures& f) {
   std::sort(us.begin(), us.end());
-  f.p50_us = us[us.size() / 2];
+  f.p50_us = us[us.size() / 2];  // median()'s element, without a second sort
   f.p99_us = us[us.size() * 99 / 100];
 }
 
@@ -334,8 +333,7 @@ double parse_only_ns(const std::string& body) {
   }
   if (ok != runs.size() * kParses)
     throw std::runtime_error("the benchmark's request does not parse");
-  std::sort(runs.begin(), runs.end());
-  return runs[runs.size() / 2];
+  return median({runs.begin(), runs.end()});
 }
 
 std::string human(double v) {
