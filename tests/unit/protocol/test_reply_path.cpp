@@ -66,15 +66,17 @@ Router core_router(app::Services& services) {
   return r;
 }
 
-// Counts write_all calls: a batch of replies must leave in one.
+// Counts write_all calls (and keeps their sizes): a small batch of replies must leave in one.
 class CountingWriter final : public ByteWriter {
  public:
   void write_all(std::span<const char> bytes) override {
     ++writes;
+    sizes.push_back(bytes.size());
     data.append(bytes.data(), bytes.size());
   }
   std::string data;
   int writes = 0;
+  std::vector<std::size_t> sizes;
 };
 
 std::string nested(int depth) {
@@ -327,6 +329,31 @@ TEST_CASE("session: the replies of one read leave in one write, in order", "[pat
   }
   CHECK(replies[50]["error"]["code"] == "bad_json");
   CHECK(replies[51]["id"] == "last");
+}
+
+TEST_CASE("session: a read whose replies outgrow a pipe writes them in 16 KiB parts",
+          "[path][session]") {
+  // 600 small pings in one read: ~60 KiB of replies, more than a pipe's 64 KiB holds once
+  // the requests' bytes are in it too. Written in parts, the browser can read the first
+  // while the host answers the rest.
+  const Router router = core_router(services());
+  std::string input;
+  for (int i = 0; i < 600; ++i) {
+    input += frame_of(R"({"id":)" + std::to_string(i) + R"(,"type":"ping","data":")" +
+                      std::string(60, 'x') + R"("})");
+  }
+  MemoryReader in(input);
+  CountingWriter out;
+  Session s(router, Caller{"cli", "", ""}, Limits{}, in, out);
+  REQUIRE(s.run() == kExitClean);
+  REQUIRE(out.writes >= 3);
+  for (std::size_t i = 0; i + 1 < out.sizes.size(); ++i) {
+    CHECK(out.sizes[i] >= 16 * 1024);
+    CHECK(out.sizes[i] < 16 * 1024 + 200);  // what was pending at 16 KiB, plus one reply
+  }
+  const auto replies = replies_in(out.data);
+  REQUIRE(replies.size() == 600);
+  for (int i = 0; i < 600; ++i) CHECK(replies[i]["id"] == i);
 }
 
 TEST_CASE("session: frames arriving a byte at a time get the same replies", "[path][session]") {
