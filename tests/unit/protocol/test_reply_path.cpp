@@ -347,9 +347,10 @@ TEST_CASE("session: a read whose replies outgrow a pipe writes them in 16 KiB pa
   Session s(router, Caller{"cli", "", ""}, Limits{}, in, out);
   REQUIRE(s.run() == kExitClean);
   REQUIRE(out.writes >= 3);
+  constexpr std::size_t kPart = std::size_t{16} * 1024;
   for (std::size_t i = 0; i + 1 < out.sizes.size(); ++i) {
-    CHECK(out.sizes[i] >= 16 * 1024);
-    CHECK(out.sizes[i] < 16 * 1024 + 200);  // what was pending at 16 KiB, plus one reply
+    CHECK(out.sizes[i] >= kPart);
+    CHECK(out.sizes[i] < kPart + 200);  // what was pending at 16 KiB, plus one reply
   }
   const auto replies = replies_in(out.data);
   REQUIRE(replies.size() == 600);
