@@ -1,4 +1,7 @@
 #include <catch2/catch.hpp>
+#include <string>
+#include <string_view>
+#include <utility>
 
 #include "filters/request.hpp"
 
@@ -91,6 +94,72 @@ TEST_CASE("request types use webRequest names", "[request]") {
   CHECK(is_known_type_name("sub_frame"));
   CHECK_FALSE(is_known_type_name("no-such-type"));
   CHECK(type_name(kImage) == "image");
+}
+
+TEST_CASE("every type name maps as it did before the hashed lookup", "[request]") {
+  // All of kTypeNames (request.cpp), webRequest and filter-option spellings alike.
+  const std::pair<std::string_view, std::uint32_t> names[] = {
+      {"main_frame", kMainFrame},
+      {"sub_frame", kSubFrame},
+      {"stylesheet", kStylesheet},
+      {"script", kScript},
+      {"image", kImage},
+      {"font", kFont},
+      {"object", kObject},
+      {"xmlhttprequest", kXmlHttpRequest},
+      {"ping", kPing},
+      {"media", kMedia},
+      {"websocket", kWebSocket},
+      {"other", kOther},
+      {"popup", kPopup},
+      {"csp_report", kPing},
+      {"beacon", kPing},
+      {"imageset", kImage},
+      {"object_subrequest", kObject},
+      {"sub_document", kSubFrame},
+      {"subdocument", kSubFrame},
+      {"frame", kSubFrame},
+      {"document", kMainFrame},
+      {"doc", kMainFrame},
+      {"xhr", kXmlHttpRequest},
+      {"fetch", kXmlHttpRequest},
+      {"css", kStylesheet},
+      {"speculative", kOther},
+      {"web_manifest", kOther},
+      {"xslt", kOther},
+      {"xml_dtd", kOther},
+      {"webtransport", kWebSocket},
+      {"webbundle", kOther},
+  };
+  for (const auto& [name, bit] : names) {
+    INFO(name);
+    CHECK(type_from_name(name) == bit);
+    CHECK(is_known_type_name(name));
+    // Not a prefix, an extension or a one-byte change of a name (same length, so same hash
+    // bucket when the changed byte is not one the hash reads).
+    const std::string s(name);
+    CHECK_FALSE(is_known_type_name(s.substr(0, s.size() - 1)));
+    CHECK_FALSE(is_known_type_name(s + "x"));
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      std::string t = s;
+      t[i] = static_cast<char>(t[i] ^ 0x20);  // case changes too: names are case-sensitive
+      CHECK_FALSE(is_known_type_name(t));
+      CHECK(type_from_name(t) == kOther);
+    }
+  }
+  const std::string_view unknowns[] = {"",
+                                       "x",
+                                       "im",
+                                       "no-such-type",
+                                       "IMAGE",
+                                       "object_subrequests",
+                                       std::string_view("image\0", 6),
+                                       "imagf",
+                                       "scripu"};
+  for (const std::string_view unknown : unknowns) {
+    CHECK(type_from_name(unknown) == kOther);
+    CHECK_FALSE(is_known_type_name(unknown));
+  }
 }
 
 TEST_CASE("a Request can be reused without carrying state over", "[request]") {
