@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 
 #if defined(__SSE2__)
@@ -25,6 +26,13 @@ const psl_ctx_t* psl() {
   static const std::unique_ptr<psl_ctx_t, PslDeleter> ctx(psl_latest(nullptr));
   if (ctx) return ctx.get();
   return psl_builtin();
+}
+
+template <typename T>
+T load(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);  // a constant size: one load, no call
+  return v;
 }
 
 char lower(char c) {
@@ -176,68 +184,99 @@ struct AuthTable {
   }
 };
 constexpr AuthTable kAuth;
+
+// dst[0..n) = src[0..n) (not overlapping) in 16-byte moves, the last one overlapping the one
+// before, inline: std::string::assign calls memcpy (~30 instructions a URL with its
+// dispatch), and the matcher reads the copy right after with 8- and 16-byte loads, which
+// wide stores forward to (byte stores would not).
+void copy_wide(char* dst, const char* src, std::size_t n) {
+#if defined(__SSE2__)
+  if (n >= 16) {
+    for (std::size_t i = 0; i + 16 < n; i += 16) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
+                       _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + n - 16),
+                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16)));
+    return;
+  }
+  if (n >= 8) {
+    const auto a = load<std::uint64_t>(src);
+    const auto b = load<std::uint64_t>(src + n - 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+    return;
+  }
+  if (n >= 4) {
+    const auto a = load<std::uint32_t>(src);
+    const auto b = load<std::uint32_t>(src + n - 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+    return;
+  }
+  for (std::size_t i = 0; i < n; ++i) dst[i] = src[i];
+#else
+  std::memcpy(dst, src, n);
+#endif
+}
+
+// out = s[0..n) when out must grow or `s` lies in out's own buffer (the library's assign
+// handles both); out of line, so that the common path below saves no registers for it.
+[[gnu::noinline]] void assign_url_slow(std::string& out, const char* s, std::size_t n) {
+  out.assign(s, n);
+}
+
+// out = s[0..n), reusing out's buffer.
+[[gnu::always_inline]] inline void assign_url(std::string& out, const char* s, std::size_t n) {
+  char* d = out.data();
+  const std::less<> before;  // a total order, also for unrelated buffers
+  // Not growing (most requests: the buffer holds a URL as long) and `s` is not out's own
+  // buffer: copy inline and shorten.
+  if (n <= out.size() && (!before(s, d + out.capacity()) || !before(d, s + n))) {
+    copy_wide(d, s, n);
+    out.resize(n);  // not growing: only sets the length and the terminator
+  } else {
+    assign_url_slow(out, s, n);
+  }
+}
+
+#if defined(__SSE2__)
+// For the 16 bytes at p: bit i of `stop` for '/', '?', '#' (the end of an authority); bit i of
+// `rare` for what the fast path leaves to the byte loop: '@' 'A'-'Z' '[' '\\' (one range,
+// 0x40-0x5c: so '\\', the fourth end of an authority, costs no compare of its own), ':',
+// 0x7f, whitespace, control and non-ASCII bytes.
+struct AuthBlock {
+  std::uint32_t stop, rare;
+};
+AuthBlock classify16(const char* p) {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const auto eq = [&](char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); };
+  const auto mask = [](__m128i v) { return static_cast<std::uint32_t>(_mm_movemask_epi8(v)); };
+  const std::uint32_t stop = mask(_mm_or_si128(_mm_or_si128(eq('/'), eq('?')), eq('#')));
+  // 0x40 + k for k < 0x1d, as a signed compare after moving 0x40 to -128.
+  const __m128i at = _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(128 - 0x40)));
+  const __m128i range = _mm_cmplt_epi8(at, _mm_set1_epi8(static_cast<char>(-128 + 0x1d)));
+  // Bytes <= 0x20 and >= 0x80 (negative as signed).
+  const __m128i low = _mm_cmplt_epi8(x, _mm_set1_epi8(0x21));
+  const std::uint32_t rare =
+      mask(_mm_or_si128(_mm_or_si128(range, low), _mm_or_si128(eq(0x7f), eq(':'))));
+  return {stop, rare};
+}
+#endif
 }  // namespace
 
-// The common case in one pass and one copy: `scheme://host[:port]...` with an ASCII host,
-// no userinfo, no IPv6 literal and nothing to trim. Anything else takes the general parser,
-// which gives the same result for these inputs (fuzz_url checks that they agree).
-void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only) {
-  const std::size_t n = input.size();
-  if (n < 4 || static_cast<unsigned char>(input[0]) <= 0x20 ||
-      static_cast<unsigned char>(input[n - 1]) <= 0x20) {
-    detail::parse_url_general(input, out, authority_only);
-    return;
-  }
+namespace {
+// The authority one byte at a time, from host_begin (after `scheme://`): short inputs, ports,
+// uppercase, other schemes and the odd bytes (those to the general parser).
+[[gnu::noinline]] void parse_authority_bytes(std::string_view input, ParsedUrl& out,
+                                             bool authority_only, std::size_t colon,
+                                             bool scheme_upper) {
   const char* s = input.data();
-  std::size_t colon = 0;
-  bool scheme_upper = false;
-  if (n >= 8 && std::memcmp(s, "https://", 8) == 0) {
-    colon = 5;  // what the loop below finds, without it
-  } else if (n >= 7 && std::memcmp(s, "http://", 7) == 0) {
-    colon = 4;
-  } else {
-    while (colon < n && is_scheme_char(s[colon])) {
-      scheme_upper |= s[colon] >= 'A' && s[colon] <= 'Z';
-      ++colon;
-    }
-  }
-  const bool alpha0 = (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z');
-  if (colon == 0 || colon + 2 >= n || s[colon] != ':' || !alpha0 || s[colon + 1] != '/' ||
-      s[colon + 2] != '/') {
-    detail::parse_url_general(input, out, authority_only);
-    return;
-  }
+  const std::size_t n = input.size();
   const std::size_t host_begin = colon + 3;
   std::size_t port = std::string_view::npos;
   std::uint8_t seen = 0;
   std::size_t i = host_begin;
-#if defined(__SSE2__)
-  // 16 characters at a time while they are there: the same classes as kAuth, as bit masks.
-  while (i + 16 <= n) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
-    const auto eq = [&](char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); };
-    const auto mask = [](__m128i v) { return static_cast<std::uint32_t>(_mm_movemask_epi8(v)); };
-    const std::uint32_t stop =
-        mask(_mm_or_si128(_mm_or_si128(eq('/'), eq('?')), _mm_or_si128(eq('#'), eq('\\'))));
-    // Bytes <= 0x20 and >= 0x80 (negative as signed), 0x7f, '@', '['.
-    const std::uint32_t odd =
-        mask(_mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x21)), eq(0x7f)),
-                          _mm_or_si128(eq('@'), eq('['))));
-    const __m128i up = _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(128 - 'A')));
-    const std::uint32_t upper = mask(_mm_cmplt_epi8(up, _mm_set1_epi8(-128 + 26)));
-    const std::uint32_t colons = mask(eq(':'));
-    const unsigned lim = stop != 0 ? static_cast<unsigned>(__builtin_ctz(stop)) : 16;
-    const std::uint32_t before = (1U << lim) - 1;  // lim <= 16
-    if (odd & before) seen |= kAuthOdd;
-    if (upper & before) seen |= kAuthUpper;
-    if ((colons & before) != 0 && port == std::string_view::npos) {
-      port = i + static_cast<unsigned>(__builtin_ctz(colons & before));
-    }
-    i += lim;
-    if (stop != 0) break;
-  }
-#endif
-  // The rest one at a time (after a stop found above, this loop stops at once).
   for (; i < n; ++i) {
     const std::uint8_t c = kAuth.cls[static_cast<unsigned char>(s[i])];
     if (c & kAuthStop) break;
@@ -249,12 +288,91 @@ void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only)
     return;
   }
   const std::size_t host_end = port == std::string_view::npos ? i : port;
-  out.url.assign(s, authority_only ? host_end : n);
+  assign_url(out.url, s, authority_only ? host_end : n);
   if (scheme_upper) lower_in_place(out.url, 0, colon);
   if (seen & kAuthUpper) lower_in_place(out.url, host_begin, host_end);
   out.host_begin = static_cast<std::uint32_t>(host_begin);
   out.host_end = static_cast<std::uint32_t>(host_end);
   out.has_authority = true;
+}
+
+// Any scheme: finds the colon, then the byte loop above (or the general parser).
+[[gnu::noinline]] void parse_url_other_scheme(std::string_view input, ParsedUrl& out,
+                                              bool authority_only) {
+  const std::size_t n = input.size();
+  const char* s = input.data();
+  if (n < 4 || static_cast<unsigned char>(s[0]) <= 0x20 ||
+      static_cast<unsigned char>(s[n - 1]) <= 0x20) {
+    detail::parse_url_general(input, out, authority_only);
+    return;
+  }
+  std::size_t colon = 0;
+  bool scheme_upper = false;
+  while (colon < n && is_scheme_char(s[colon])) {
+    scheme_upper |= s[colon] >= 'A' && s[colon] <= 'Z';
+    ++colon;
+  }
+  const bool alpha0 = (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z');
+  if (colon == 0 || colon + 2 >= n || s[colon] != ':' || !alpha0 || s[colon + 1] != '/' ||
+      s[colon + 2] != '/') {
+    detail::parse_url_general(input, out, authority_only);
+    return;
+  }
+  parse_authority_bytes(input, out, authority_only, colon, scheme_upper);
+}
+}  // namespace
+
+// The common case in one pass and one copy: `scheme://host[:port]...` with an ASCII host,
+// no userinfo, no IPv6 literal and nothing to trim. Anything else takes the general parser,
+// which gives the same result for these inputs (fuzz_url checks that they agree).
+// Fastest, inline, for `http(s)://` and a lowercase host without a port (16 bytes at a time,
+// one branch a block); the rest goes out of line (so the fast path saves fewer registers).
+void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only) {
+  const std::size_t n = input.size();
+  const char* s = input.data();
+  std::size_t colon = 0;
+  // "https://" / "http://" as word compares (memcmp with a constant size of 7 is a call).
+  if (n >= 8 && load<std::uint64_t>(s) == load<std::uint64_t>("https://") &&
+      static_cast<unsigned char>(s[n - 1]) > 0x20) {
+    colon = 5;
+  } else if (n >= 8 && load<std::uint32_t>(s) == load<std::uint32_t>("http") &&
+             load<std::uint32_t>(s + 3) == load<std::uint32_t>("p://") &&
+             static_cast<unsigned char>(s[n - 1]) > 0x20) {
+    colon = 4;
+  } else {
+    parse_url_other_scheme(input, out, authority_only);
+    return;
+  }
+  const std::size_t host_begin = colon + 3;
+#if defined(__SSE2__)
+  if (n >= 16) {
+    // 16 bytes at a time; the last block is the input's last 16 bytes, overlapping the one
+    // before (no read past the end), its bytes already seen shifted out.
+    std::size_t i = host_begin;
+    for (;;) {
+      const std::size_t at = std::min(i, n - 16);
+      AuthBlock b = classify16(s + at);
+      if (at + 16 == n) b.stop |= 1U << 16;  // the end of the input ends the authority
+      const auto shift = static_cast<unsigned>(i - at);
+      b.stop >>= shift;
+      b.rare >>= shift;
+      if (b.stop != 0) {
+        const auto lim = static_cast<unsigned>(__builtin_ctz(b.stop));
+        if ((b.rare & ((1U << lim) - 1)) != 0) break;  // lim <= 16
+        const std::size_t host_end = i + lim;
+        // (The offsets first: nothing is live across the copy's calls, no register saved.)
+        out.host_begin = static_cast<std::uint32_t>(host_begin);
+        out.host_end = static_cast<std::uint32_t>(host_end);
+        out.has_authority = true;
+        assign_url(out.url, s, authority_only ? host_end : n);
+        return;
+      }
+      if (b.rare != 0) break;
+      i += 16;
+    }
+  }
+#endif
+  parse_authority_bytes(input, out, authority_only, colon, false);
 }
 
 namespace {
@@ -356,13 +474,6 @@ struct TypeSlots {
 };
 constexpr TypeSlots kTypeSlots;
 static_assert(!kTypeSlots.collision, "type_hash: pick other constants for the new name");
-
-template <typename T>
-T load(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);  // a constant size: one load, no call
-  return v;
-}
 
 // a[0..n) == b[0..n) for 3 <= n <= 24 with overlapping word loads (no memcmp call).
 bool same_short(const char* a, const char* b, std::size_t n) {

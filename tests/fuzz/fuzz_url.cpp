@@ -36,6 +36,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     detail::parse_url_general(url, general, authority_only);
     require(fast.url == general.url && fast.host_begin == general.host_begin &&
             fast.host_end == general.host_end && fast.has_authority == general.has_authority);
+    // Into a buffer that held a longer URL (as a reused Request's does): copied in place.
+    ParsedUrl reused;
+    reused.url.assign(url.size() + 17, 'x');
+    parse_url_into(url, reused, authority_only);
+    require(reused.url == general.url && reused.host_begin == general.host_begin &&
+            reused.host_end == general.host_end && reused.has_authority == general.has_authority);
   }
 
   Request r(url, source, source.size() % 2 == 0 ? "image" : "main_frame");
