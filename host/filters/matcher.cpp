@@ -1438,10 +1438,13 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
   const auto scan_blocks = [&](const Slot* s, const Cand* ids, const Chk* chks, std::size_t pos,
                                std::size_t pos_end) -> bool {
     if ((s->types & r.type()) == 0) return false;  // no filter of the bucket applies
-    if (nhits < kMaxHits) {
-      hits[nhits++] = Hit{s, ids, chks, pos, pos_end};
-    } else {
-      overflow = true;
+    // Kept for the exception pass only when the bucket has exceptions (most have none).
+    if (s->count != s->n_important + s->n_block) {
+      if (nhits < kMaxHits) {
+        hits[nhits++] = Hit{s, ids, chks, pos, pos_end};
+      } else {
+        overflow = true;
+      }
     }
     const std::uint32_t end = block == kNoFilter ? s->n_important + s->n_block : s->n_important;
     for (std::uint32_t i = 0; i < end; ++i) {
