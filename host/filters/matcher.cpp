@@ -1561,8 +1561,6 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
     });
     const std::size_t slot_mask = m.token_slots.size() - 1;
     for (std::size_t k = 0; k < nt; ++k) __builtin_prefetch(&m.token_slots[tkey[k] & slot_mask]);
-    for (std::size_t k = 0; k < nt; ++k)
-      tend[k] = static_cast<std::uint32_t>(tokens.end_of(tstart[k]));
   }
   filter_suffixes(m.host_slots, m.host_bits, host_plan);
   filter_suffixes(m.doc_slots, m.doc_bits, doc_plan);
@@ -1580,7 +1578,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
       __builtin_prefetch(m.token_chks.data() + begin);
       tslot[kept] = s;
       tstart[kept] = tstart[k];
-      tend[kept] = tend[k];
+      tend[kept] = static_cast<std::uint32_t>(tokens.end_of(tstart[k]));
       kept += use ? 1 : 0;
     }
     nt = kept;
