@@ -473,20 +473,9 @@ void Request::assign(std::string_view url, std::string_view source, std::string_
 void Request::assign(std::string_view url, std::string_view source, std::uint32_t type_bit) {
   parse_url_into(url, url_);
   // A top-level document is its own source.
-  const std::string_view document = (source.empty() && type_bit == kMainFrame) ? url : source;
-  type_ = type_bit;
-  // A page's requests come one after another with the same document URL (in the corpus 84%
-  // of requests repeat the one before's): then its parse, and what was computed from its
-  // hostname (registrable domain, entity: libpsl calls), are still right. The compare
-  // (memcmp) costs less than the parse: 411 -> 336 instructions a request, assign alone
-  // 31.3 -> 30.0 ns.
-  if (document == source_input_) {
-    computed_ &= kSourceDomain | kSourceEntity;
-    return;
-  }
   // Only the document's hostname matters: its path is never copied.
-  parse_url_into(document, source_, true);
-  source_input_.assign(document);
+  parse_url_into((source.empty() && type_bit == kMainFrame) ? url : source, source_, true);
+  type_ = type_bit;
   computed_ = 0;
 }
 

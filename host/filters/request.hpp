@@ -64,8 +64,7 @@ class Request {
   Request(std::string_view url, std::string_view source, std::string_view type) {
     assign(url, source, type);
   }
-  // Re-initialises this request (reuses its buffers). Only the document is kept across calls:
-  // when its URL is the same as the last one's, so are its parse and its lazily computed parts.
+  // Re-initialises this request (reuses its buffers; nothing is cached across calls).
   void assign(std::string_view url, std::string_view source, std::string_view type);
   void assign(std::string_view url, std::string_view source, std::uint32_t type_bit);
 
@@ -92,10 +91,8 @@ class Request {
  private:
   ParsedUrl url_;
   ParsedUrl source_;
-  std::string source_input_;  // the document URL as given, that source_ was parsed from
   std::uint32_t type_ = kOther;
-  // Lazily computed (reset by assign, the document's parts only when the document changes;
-  // buffers reused).
+  // Lazily computed (reset by assign; buffers reused).
   // The registrable domains are suffixes of the hostnames: their lengths.
   mutable std::uint32_t domain_len_ = 0, source_domain_len_ = 0;
   mutable std::string entity_, source_entity_;
