@@ -48,6 +48,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)r.third_party();
   (void)r.entity();
   (void)r.source_entity();
+  // A reused Request (its lazily computed parts filled for another URL first) answers as a
+  // fresh one.
+  static Request reused;
+  reused.assign(source, source, "image");
+  (void)reused.third_party();
+  (void)reused.entity();
+  (void)reused.source_entity();
+  reused.assign(url, source, "image");
+  const Request fresh(url, source, "image");
+  require(reused.url() == fresh.url() && reused.source_url() == fresh.source_url() &&
+          reused.source_host_begin() == fresh.source_host_begin() &&
+          reused.source_host_end() == fresh.source_host_end());
+  require(reused.third_party() == fresh.third_party() && reused.domain() == fresh.domain() &&
+          reused.source_domain() == fresh.source_domain() && reused.entity() == fresh.entity() &&
+          reused.source_entity() == fresh.source_entity());
   (void)registrable_domain(r.hostname());
   (void)type_from_name(source);
   return 0;

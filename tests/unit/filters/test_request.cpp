@@ -172,6 +172,44 @@ TEST_CASE("a Request can be reused without carrying state over", "[request]") {
   CHECK(r.type() == kScript);
 }
 
+TEST_CASE("a reused Request answers for each document as a fresh one would", "[request]") {
+  Request r("https://a.tracker.com/x", "https://www.site.co.uk/page", "image");
+  CHECK(r.source_domain() == "site.co.uk");
+  CHECK(r.source_entity() == "www.site.*");
+  CHECK(r.third_party());
+  // The same document, another URL: the URL's lazily computed parts are not carried over.
+  r.assign("https://cdn.site.co.uk/y", "https://www.site.co.uk/page", "script");
+  CHECK(r.source_hostname() == "www.site.co.uk");
+  CHECK(r.source_domain() == "site.co.uk");
+  CHECK(r.domain() == "site.co.uk");
+  CHECK(r.entity() == "cdn.site.*");
+  CHECK_FALSE(r.third_party());
+  // Another document of the same length, one byte apart, and with a port.
+  r.assign("https://cdn.site.co.uk/y", "https://www.sitf.co.uk/page", "script");
+  CHECK(r.source_hostname() == "www.sitf.co.uk");
+  CHECK(r.source_domain() == "sitf.co.uk");
+  CHECK(r.source_entity() == "www.sitf.*");
+  CHECK(r.third_party());
+  r.assign("https://cdn.site.co.uk/y", "https://WWW.site.co.uk:8443/p", "script");
+  CHECK(r.source_hostname() == "www.site.co.uk");
+  CHECK(r.source_url() == "https://www.site.co.uk");
+  CHECK_FALSE(r.third_party());
+  // No document, then a top-level document (its own URL as the document), then none again.
+  r.assign("https://a.example.com/", "", "image");
+  CHECK_FALSE(r.has_source());
+  CHECK(r.third_party());
+  r.assign("https://b.example.com/", "", "main_frame");
+  CHECK(r.source_hostname() == "b.example.com");
+  CHECK(r.source_domain() == "example.com");
+  r.assign("https://c.example.org/", "", "main_frame");
+  CHECK(r.source_hostname() == "c.example.org");
+  CHECK(r.source_domain() == "example.org");
+  r.assign("https://c.example.org/", "", "image");
+  CHECK_FALSE(r.has_source());
+  CHECK(r.source_domain().empty());
+  CHECK(r.source_entity().empty());
+}
+
 TEST_CASE("third_party() without libpsl agrees with comparing registrable domains", "[request]") {
   const char* hosts[] = {"com",
                          "x.com",
