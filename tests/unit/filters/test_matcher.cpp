@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <string>
 
 #include "filters/engine.hpp"
 
@@ -306,4 +308,29 @@ TEST_CASE("URL tokens are found past a 64-character word and past 64 indexed tok
   CHECK(verdict(e, pad + "/longtokenvalues?x=1") == "none");
   CHECK(verdict(e, pad + "/longtokenvalu?x=1") == "none");
   CHECK(verdict(e, "https://h.example/LongTokenValue?x") == "block");
+}
+
+TEST_CASE("an exception is found past 128 buckets with exceptions (the hit list's overflow)",
+          "[matcher]") {
+  // The block scan keeps each bucket holding exceptions for the exception pass, up to 128 of
+  // them; past that the pass visits every bucket again. 150 buckets with an exception that
+  // does not match, keyed on the URL's tokens `e000`..`e149`, then the one that matches.
+  std::string list = "/blockme/\n";
+  std::string url = "https://h.example/";
+  for (int i = 0; i < 150; ++i) {
+    char token[8];
+    std::snprintf(token, sizeof token, "e%03d", i);
+    list += std::string("@@/") + token + "/nomatch\n";
+    url += std::string(token) + "/";
+  }
+  const Engine without = make(list);
+  CHECK(verdict(without, url + "blockme/", "https://site.example/", "script") == "block");
+  const Engine with = make(list + "@@/e149/blockme/\n");
+  const Verdict v = with.match(url + "blockme/", "https://site.example/", "script");
+  CHECK(v.decision == Decision::allow);
+  CHECK(v.filter == "@@/e149/blockme/");
+  // The same with fewer buckets than the list holds.
+  const Engine few = make("/blockme/\n@@/e001/nomatch\n@@/e002/blockme/\n");
+  CHECK(verdict(few, "https://h.example/e001/e002/blockme/", "https://site.example/", "script") ==
+        "allow");
 }
