@@ -83,7 +83,11 @@ export class HostConnection {
   }
 
   open() {
-    this.setStatus({ state: 'connecting', reason: null, message: null, fix: null });
+    // A retry after failures keeps the last failure's diagnosis while it runs: a popup opened
+    // during the attempt goes on showing what is wrong and the fix (it showed "connecting" with
+    // no advice, and, rendered once, stayed so). Success clears it.
+    const diagnosis = this.failures > 0 ? {} : { reason: null, message: null, fix: null };
+    this.setStatus({ state: 'connecting', ...diagnosis });
     let port;
     try {
       port = this.connectNative(HOST_NAME);

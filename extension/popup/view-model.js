@@ -10,7 +10,9 @@ const REASON_TEXT = { missing: 'hostMissing', forbidden: 'hostForbidden', exited
 
 export function hostModel(status, t) {
   const h = status?.host ?? { state: 'idle' };
-  if (h.state === 'degraded') {
+  // A retry after failures (the background keeps the last diagnosis) shows as degraded.
+  const retrying = h.state === 'connecting' && (h.failures ?? 0) > 0 && !!h.reason;
+  if (h.state === 'degraded' || retrying) {
     return {
       state: 'degraded',
       degraded: true,

@@ -109,6 +109,23 @@ describe('HostConnection', () => {
     assert.equal(connected.length, 2);
   });
 
+  it('keeps the last diagnosis while a retry runs, and clears it when the retry connects', async () => {
+    const { native, clock, host } = setup();
+    await host.ensure();
+    native.failNext = 'Native host has exited.';
+    native.last.die('Native host has exited.');
+    await settle();
+    assert.equal(host.status.reason, 'exited');
+    const seen = [];
+    host.onStatus = (s) => seen.push({ state: s.state, reason: s.reason, fix: s.fix });
+    native.failNext = null;
+    await clock.advance(100);
+    assert.deepEqual(seen[0], { state: 'connecting', reason: 'exited', fix: 'optguard doctor' });
+    assert.equal(host.status.state, 'connected');
+    assert.equal(host.status.reason, null);
+    assert.equal(host.status.fix, null);
+  });
+
   it('caps the backoff at maxMs', () => {
     const { host } = setup();
     assert.deepEqual([1, 2, 3, 4, 5, 6, 10].map((n) => host.delayFor(n)), [100, 200, 400, 800, 1000, 1000, 1000]);

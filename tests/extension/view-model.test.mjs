@@ -85,6 +85,17 @@ describe('popup view model', () => {
     assert.match(broken.fix, /optguard doctor/);
   });
 
+  it('a retry after failures still shows what is wrong and the fix; a first connect does not', () => {
+    const retry = hostModel({ host: { state: 'connecting', failures: 2, reason: 'missing', fix: 'optguard install', message: 'not found' } }, t);
+    assert.equal(retry.state, 'degraded');
+    assert.equal(retry.degraded, true);
+    assert.match(retry.text, /not installed/);
+    assert.match(retry.fix, /optguard install/);
+    const first = hostModel({ host: { state: 'connecting', failures: 0, reason: null } }, t);
+    assert.equal(first.state, 'connecting');
+    assert.equal(first.degraded, false);
+  });
+
   it('site section: switches for this site, signal status, declaration', () => {
     const c = applyChoice(defaultChoices(), { scope: 'site', site: 'news.example', key: 'gpc', value: false });
     const m = popupModel(state({ choices: c, site_choices: { protection: true, gpc: false, dnt: true }, declaration: { status: 'found', day: '2026-11-29', declaration: { gpc: true } } }), t);
