@@ -201,8 +201,9 @@ inline std::uint8_t uc(char c) {
 }
 
 // s[pos, pos + len) for a range known to be inside s (an image's validated offsets, a
-// Request's host bounds). string_view::substr checks the range and may throw, and GCC keeps
-// it out of line: ten calls of ~10 instructions per request on the match path.
+// Request's host bounds; Request::hostname() avoids substr the same way). string_view::substr
+// checks the range and may throw, and GCC keeps it out of line: ten calls of ~10 instructions per
+// request on the match path.
 inline std::string_view view_of(std::string_view s, std::size_t pos, std::size_t len) {
   return {s.data() + pos, len};
 }
@@ -1535,15 +1536,12 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
         __builtin_prefetch(&ids[p.slot[i]->begin]);
     }
   };
-  // The request's and the document's hostnames (Request keeps their bounds inside its URLs).
-  const std::string_view req_host = view_of(r.url(), r.host_begin(), r.host_end() - r.host_begin());
-  const std::string_view doc_host =
-      view_of(r.source_url(), r.source_host_begin(), r.source_host_end() - r.source_host_begin());
   SuffixPlan host_plan, doc_plan;
   plan_suffixes(r.url(), r.host_begin(), r.host_end(), m.host_slots, m.host_bits, host_plan,
                 nullptr);
-  plan_suffixes(r.source_url(), r.source_host_begin(), r.source_host_end(), m.doc_slots, m.doc_bits,
-                doc_plan, !m.host_slots.empty() && doc_host == req_host ? &host_plan : nullptr);
+  plan_suffixes(
+      r.source_url(), r.source_host_begin(), r.source_host_end(), m.doc_slots, m.doc_bits, doc_plan,
+      !m.host_slots.empty() && r.source_hostname() == r.hostname() ? &host_plan : nullptr);
 
   // The URL's first kPlanTokens tokens whose presence bit is set (the token bitset is small
   // and stays cached); `token_rest` is where tokenizing resumes when there are more.
@@ -1600,7 +1598,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
           return true;
         }
       }
-    } else if (for_each_suffix_key(req_host, [&](std::uint32_t key, std::size_t) {
+    } else if (for_each_suffix_key(r.hostname(), [&](std::uint32_t key, std::size_t) {
                  if (!bit_test(m.host_bits, key)) return false;
                  const Slot* s = slot_find(m.host_slots, key);
                  return s != nullptr && fn(s, m.host_ids.data(), nullptr, kNoPos, kNoPos);
@@ -1659,7 +1657,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
           return true;
         }
       }
-    } else if (for_each_suffix_key(doc_host, [&](std::uint32_t key, std::size_t) {
+    } else if (for_each_suffix_key(r.source_hostname(), [&](std::uint32_t key, std::size_t) {
                  if (!bit_test(m.doc_bits, key)) return false;
                  const Slot* s = slot_find(m.doc_slots, key);
                  return s != nullptr && fn(s, m.doc_ids.data(), nullptr, kNoPos, kNoPos);

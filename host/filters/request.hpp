@@ -26,9 +26,9 @@ struct ParsedUrl {
   std::uint32_t host_begin = 0;  // hostname within `url` (without IPv6 brackets)
   std::uint32_t host_end = 0;
   bool has_authority = false;  // `scheme://host...`
-  std::string_view hostname() const {
-    return std::string_view(url).substr(host_begin, host_end - host_begin);
-  }
+  // host_begin <= host_end <= url.size() always holds, so no substr: its range check (it may
+  // throw) kept it out of line, and the matcher asks for hostnames on every request.
+  std::string_view hostname() const { return {url.data() + host_begin, host_end - host_begin}; }
 };
 
 // Parses and normalises `input`; never fails (a string with no scheme is kept as is, no host).
