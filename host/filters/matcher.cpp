@@ -1441,8 +1441,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
 
   // Returns true when an important block decided.
   const auto scan_blocks = [&](const Slot* s, const Cand* ids, const Chk* chks, std::size_t pos,
-                               std::size_t pos_end) __attribute__((always_inline))
-                               ->bool {
+                               std::size_t pos_end) __attribute__((always_inline)) {
     if ((s->types & r.type()) == 0) return false;  // no filter of the bucket applies
     // Kept for the exception pass only when the bucket has exceptions (most have none).
     if (s->count != s->n_important + s->n_block) {
