@@ -207,9 +207,7 @@ AuthBlock classify16(const char* p) {
   return {stop, rare};
 }
 #endif
-}  // namespace
 
-namespace {
 // The authority one byte at a time, from host_begin (after `scheme://`): short inputs, ports,
 // uppercase, other schemes and the odd bytes (those to the general parser).
 [[gnu::noinline]] void parse_authority_bytes(std::string_view input, ParsedUrl& out,
