@@ -10,8 +10,9 @@ const REASON_TEXT = { missing: 'hostMissing', forbidden: 'hostForbidden', exited
 
 export function hostModel(status, t) {
   const h = status?.host ?? { state: 'idle' };
-  // A retry after failures (the background keeps the last diagnosis) shows as degraded.
-  const retrying = h.state === 'connecting' && (h.failures ?? 0) > 0 && !!h.reason;
+  // A connect attempt that carries a diagnosis is a retry after failures (the background keeps
+  // the last one while it runs): shown as degraded.
+  const retrying = h.state === 'connecting' && !!h.reason;
   if (h.state === 'degraded' || retrying) {
     return {
       state: 'degraded',
