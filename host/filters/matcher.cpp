@@ -1471,8 +1471,8 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
 
   // The probes, planned before any bucket is read so that their memory reads overlap: the
   // host and document suffix keys are computed and their presence words prefetched, the URL
-  // is tokenized meanwhile (its first kPlanTokens present tokens kept), and then every slot,
-  // and every bucket's candidates, are prefetched a round before they are read. Each step
+  // is tokenized meanwhile (its first kPlanTokens present tokens kept), the hostname slots
+  // and every bucket's candidates are prefetched a round before they are read. Each step
   // used to wait for the one before it (bit, slot, candidates: three misses in a row per
   // probe). Buckets are still visited in the same order: host, token, document, unindexed.
   constexpr std::size_t kPlanLabels = 24;  // a hostname with more labels is probed unplanned
@@ -1561,8 +1561,9 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
       nt += bit_test(m.token_bits, key) ? 1 : 0;
       return false;
     });
-    const std::size_t slot_mask = m.token_slots.size() - 1;
-    for (std::size_t k = 0; k < nt; ++k) __builtin_prefetch(&m.token_slots[tkey[k] & slot_mask]);
+    // No prefetch pass over the kept tokens' slots: the lookups below have no dependence on
+    // each other, so their reads overlap anyway, and a loop of its own cost ~2 % (its exit,
+    // after a number of iterations that differs per request, is a likely misprediction).
   }
   filter_suffixes(m.host_slots, m.host_bits, host_plan);
   filter_suffixes(m.doc_slots, m.doc_bits, doc_plan);
