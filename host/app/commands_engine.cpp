@@ -2,6 +2,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/commands.hpp"
@@ -184,8 +186,16 @@ double rss_mb() {
   return 0;
 }
 
+// A request of the corpus: views into one buffer that holds every row's strings in file
+// order, as a batch of requests arrives in one message. (Three heap strings a row, spread
+// among the JSON parser's own allocations, made the timed pass wait on scattered input
+// reads, ~7 % of the median here; the peers' strings are allocated in order by V8.)
 struct CorpusRow {
-  std::string url, source, type;
+  std::string_view url, source, type;
+};
+struct Corpus {
+  std::string text;
+  std::vector<CorpusRow> rows;
 };
 
 double ms_between(std::chrono::steady_clock::time_point a,
@@ -204,18 +214,34 @@ struct BenchArgs {
 int run_bench_match(const BenchArgs& a) {
   using clock = std::chrono::steady_clock;
   // The corpus, decoded up front (like the peers, JSON decoding is not timed).
-  std::vector<CorpusRow> rows;
+  Corpus corpus;
   {
     std::ifstream in(a.corpus, std::ios::binary);
     if (!in) throw Error(ErrorCode::io_error, "cannot read " + a.corpus);
+    std::vector<std::array<std::size_t, 3>> lengths;
     std::string line;
     while (std::getline(in, line)) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
       if (!j.is_object() || !j.contains("url")) continue;
-      rows.push_back({j.value("url", ""), j.value("source", ""), j.value("type", "other")});
+      const std::string url = j.value("url", "");
+      const std::string source = j.value("source", "");
+      const std::string type = j.value("type", "other");
+      corpus.text += url;
+      corpus.text += source;
+      corpus.text += type;
+      lengths.push_back({url.size(), source.size(), type.size()});
+    }
+    // The views are taken once the buffer has stopped growing.
+    const std::string_view text = corpus.text;
+    std::size_t at = 0;
+    for (const auto& [url, source, type] : lengths) {
+      corpus.rows.push_back({text.substr(at, url), text.substr(at + url, source),
+                             text.substr(at + url + source, type)});
+      at += url + source + type;
     }
   }
+  const std::vector<CorpusRow>& rows = corpus.rows;
   if (rows.empty()) throw Error(ErrorCode::bad_params, "the corpus has no requests");
 
   // The lists: EasyList + EasyPrivacy as the peers get them (or the whole catalogue).
