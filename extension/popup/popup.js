@@ -1,7 +1,9 @@
-// The popup: renders popupModel(popup_state) and sends each switch as set_choice.
+// The popup: renders popupModel(popup_state), kept current while open (refresh.js), and sends
+// each switch as set_choice.
 import { extensionNamespace } from '../lib/browser-api.js';
 import { localize, makeT } from '../lib/i18n.js';
 import { call } from '../lib/messaging.js';
+import { createRefresher } from './refresh.js';
 import { popupModel } from './view-model.js';
 
 const ns = extensionNamespace();
@@ -43,12 +45,14 @@ async function choose(input) {
   } catch (e) {
     $('message').textContent = t('errorPrefix', e.message);
   }
-  await render(input.id);
+  await view.refresh({ force: true, focusId: input.id });
 }
 
-async function render(focusId) {
-  const ps = await call('popup_state', { tabId: tab?.id ?? -1, url: tab?.url });
-  const m = popupModel(ps, t);
+async function load() {
+  return popupModel(await call('popup_state', { tabId: tab?.id ?? -1, url: tab?.url }), t);
+}
+
+function paint(m, focusId) {
   document.body.dataset.hostState = m.host.state;
   $('host').dataset.state = m.host.state;
   $('host-text').textContent = m.host.text;
@@ -92,6 +96,15 @@ async function render(focusId) {
   document.body.dataset.ready = 'true';
 }
 
+const view = createRefresher({
+  load,
+  paint,
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (id) => clearTimeout(id),
+  focused: () => document.activeElement?.id || undefined,
+});
+addEventListener('pagehide', () => view.stop());
+
 document.addEventListener('DOMContentLoaded', async () => {
   localize(document, t);
   $('open-options').addEventListener('click', (e) => {
@@ -100,12 +113,12 @@ document.addEventListener('DOMContentLoaded', async () => {
   });
   $('host-retry').addEventListener('click', async () => {
     await call('reconnect');
-    setTimeout(() => render('host-retry'), 500);
+    await view.refresh({ focusId: 'host-retry' });
   });
   try {
     tab = await currentTab();
   } catch {
     tab = null;
   }
-  await render();
+  await view.refresh();
 });
