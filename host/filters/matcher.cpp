@@ -1471,10 +1471,10 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
 
   // The probes, planned before any bucket is read so that their memory reads overlap: the
   // host and document suffix keys are computed and their presence words prefetched, the URL
-  // is tokenized meanwhile (its first kPlanTokens present tokens kept), the hostname slots
-  // and every bucket's candidates are prefetched a round before they are read. Each step
-  // used to wait for the one before it (bit, slot, candidates: three misses in a row per
-  // probe). Buckets are still visited in the same order: host, token, document, unindexed.
+  // is tokenized meanwhile (its first kPlanTokens present tokens kept), and the hostname
+  // slots and their candidates are prefetched a round before they are read. Each step used
+  // to wait for the one before it (bit, slot, candidates: three misses in a row per probe).
+  // Buckets are visited in this order: host, token, document, unindexed.
   constexpr std::size_t kPlanLabels = 24;  // a hostname with more labels is probed unplanned
   constexpr std::size_t kPlanTokens = 64;  // tokens past these are looked up in batches
   struct SuffixPlan {
@@ -1544,8 +1544,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
 
   // The URL's first kPlanTokens tokens whose presence bit is set (the token bitset is small
   // and stays cached); `token_rest` is where tokenizing resumes when there are more.
-  std::uint32_t tstart[kPlanTokens], tend[kPlanTokens], tkey[kPlanTokens];
-  const Slot* tslot[kPlanTokens];
+  std::uint32_t tstart[kPlanTokens], tkey[kPlanTokens];
   std::size_t nt = 0;
   std::size_t token_rest = kNoPos;
   const UrlTokens tokens(m.token_slots.empty() ? std::string_view{} : r.url());
@@ -1561,31 +1560,10 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
       nt += bit_test(m.token_bits, key) ? 1 : 0;
       return false;
     });
-    // No prefetch pass over the kept tokens' slots: the lookups below have no dependence on
-    // each other, so their reads overlap anyway, and a loop of its own cost ~2 % (its exit,
-    // after a number of iterations that differs per request, is a likely misprediction).
   }
   filter_suffixes(m.host_slots, m.host_bits, host_plan);
   filter_suffixes(m.doc_slots, m.doc_bits, doc_plan);
   find_suffixes(m.host_slots, m.host_ids, host_plan);
-  // Only the buckets with a filter of the request's type are kept, moved down without a
-  // branch (a request's present tokens find such a bucket or not unpredictably: a branch
-  // here and one per token in the visit below), their candidates prefetched.
-  {
-    std::size_t kept = 0;
-    for (std::size_t k = 0; k < nt; ++k) {
-      const Slot* s = slot_find(m.token_slots, tkey[k]);
-      const bool use = s != nullptr && (s->types & r.type()) != 0;
-      const std::uint32_t begin = use ? s->begin : 0;
-      __builtin_prefetch(m.token_ids.data() + begin);
-      __builtin_prefetch(m.token_chks.data() + begin);
-      tslot[kept] = s;
-      tstart[kept] = tstart[k];
-      tend[kept] = static_cast<std::uint32_t>(tokens.end_of(tstart[k]));
-      kept += use ? 1 : 0;
-    }
-    nt = kept;
-  }
   find_suffixes(m.doc_slots, m.doc_ids, doc_plan);
 
   // Visits every candidate bucket; `fn` returns true to stop.
@@ -1605,9 +1583,16 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
                })) {
       return true;
     }
-    // 2. Token index: each token of the URL, the planned ones first.
+    // 2. Token index: each token of the URL, the planned ones first. Their slots are looked
+    // up here, not in a pass of their own: the lookups do not depend on each other, so their
+    // reads overlap anyway, and each loop over a request's tokens ends after a number of
+    // iterations that differs per request (an exit the branch predictor mostly misses).
     for (std::size_t k = 0; k < nt; ++k) {
-      if (fn(tslot[k], m.token_ids.data(), m.token_chks.data(), tstart[k], tend[k])) return true;
+      const Slot* s = slot_find(m.token_slots, tkey[k]);
+      if (s != nullptr &&
+          fn(s, m.token_ids.data(), m.token_chks.data(), tstart[k], tokens.end_of(tstart[k]))) {
+        return true;
+      }
     }
     // The rest (a URL with more than kPlanTokens present tokens) in batches of those whose
     // presence bit is set: their slots prefetched, looked up, their candidates prefetched,
@@ -1871,7 +1856,10 @@ TableBuild build_table(std::unordered_map<std::uint32_t, std::vector<std::uint32
                        bool token_index) {
   TableBuild t;
   std::size_t cap = 16;
-  while (cap * 3 < buckets.size() * 4 + 4) cap <<= 1;  // load factor <= 0.75
+  // Load factor <= 0.75, or 0.375 for the token index: a request looks up ~5 tokens there,
+  // and at up to 0.75 a lookup took ~2 probes, whose count the branch predictor cannot know
+  // (256 KiB more for EasyList + EasyPrivacy; the hostname index is probed far less often).
+  while (cap * 3 < buckets.size() * (token_index ? 8 : 4) + 4) cap <<= 1;
   t.slots.assign(cap, Slot{0, 0, 0, 0, 0, 0});
   unsigned log2 = kMinBitsetLog;
   while (log2 < kMaxBitsetLog && (std::size_t{1} << log2) < buckets.size() * 16) ++log2;
