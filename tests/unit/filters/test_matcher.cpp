@@ -310,6 +310,32 @@ TEST_CASE("URL tokens are found past a 64-character word and past 64 indexed tok
   CHECK(verdict(e, "https://h.example/LongTokenValue?x") == "block");
 }
 
+TEST_CASE("a token bucket is skipped only when no filter accepts the characters around the token",
+          "[matcher]") {
+  // Every filter here is keyed on the token `promo`: the bucket's edge set is the characters
+  // its filters want just before it (`/` `-` `~`) and just after it (`.` `/` `[` and none:
+  // the URL's end).
+  const Engine e = make("/promo.\n-promo/\n~promo[\n/promo|\n@@/promo.$image,domain=ok.example\n");
+  CHECK(verdict(e, "https://h.example/promo.js", "https://site.example/", "script") == "block");
+  CHECK(verdict(e, "https://h.example/x-promo/1") == "block");
+  CHECK(verdict(e, "https://h.example/x~promo[1]") == "block");  // two "other" characters
+  CHECK(verdict(e, "https://h.example/a/promo") == "block");     // the URL's end
+  CHECK(verdict(e, "https://h.example/a/promo?x") == "none");
+  CHECK(verdict(e, "https://h.example/a_promo.js") == "none");
+  CHECK(verdict(e, "https://h.example/x:promo[1]") == "none");  // `:` shares `~`'s class only
+  CHECK(verdict(e, "https://h.example/-promo.") == "none");  // `-` before, `.` after: no one filter
+  CHECK(verdict(e, "https://h.example/PROMO.gif") == "block");  // letters fold, edges do not
+  CHECK(verdict(e, "https://h.example/s/promo.gif", "https://ok.example/", "image") == "allow");
+  // Characters outside `. / - _ ? = & : ; , @ ~ ! |` share one class.
+  const Engine other = make("~promo[\n");
+  CHECK(verdict(other, "https://h.example/x~promo[1]") == "block");
+  CHECK(verdict(other, "https://h.example/x~promo]1") == "none");
+  // A filter with no character check on one side accepts every character there.
+  const Engine any = make("promo.\n");
+  CHECK(verdict(any, "https://h.example/a_promo.js") == "block");
+  CHECK(verdict(any, "https://h.example/a_promo_js") == "none");
+}
+
 TEST_CASE("an exception is found past 128 buckets with exceptions (the hit list's overflow)",
           "[matcher]") {
   // The block scan keeps each bucket holding exceptions for the exception pass, up to 128 of
