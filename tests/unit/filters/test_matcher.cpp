@@ -336,6 +336,40 @@ TEST_CASE("a token bucket is skipped only when no filter accepts the characters 
   CHECK(verdict(any, "https://h.example/a_promo_js") == "none");
 }
 
+TEST_CASE("a URL token finds the filters wanting its next character, or none, or a longer token",
+          "[matcher]") {
+  // The token index keys a token of up to 7 characters with the class of the character after
+  // it; a filter without that check is in every class's bucket.
+  const Engine e =
+      make("/abcdefg*\n/analytics.\n/seven77.\n/promo^\n-promo_\n~promo@\n/promo!$script\n");
+  // 7 characters then `*`: a URL token of 7 (then `/`) or of 8 and more.
+  CHECK(verdict(e, "https://h.example/abcdefg/x") == "block");
+  CHECK(verdict(e, "https://h.example/abcdefgh/x") == "block");
+  CHECK(verdict(e, "https://h.example/abcdef/x") == "none");
+  // A token longer than 7 characters: its next character is checked with the filter.
+  CHECK(verdict(e, "https://h.example/analytics.js") == "block");
+  CHECK(verdict(e, "https://h.example/ANALYTICS.js") == "block");
+  CHECK(verdict(e, "https://h.example/analytics-js") == "none");
+  CHECK(verdict(e, "https://h.example/analyticsx.js") == "none");
+  // Exactly 7 characters, then the checked one.
+  CHECK(verdict(e, "https://h.example/seven77.js") == "block");
+  CHECK(verdict(e, "https://h.example/seven777.js") == "none");
+  CHECK(verdict(e, "https://h.example/seven77/js") == "none");
+  // `^` after the token: any separator, or the URL's end.
+  CHECK(verdict(e, "https://h.example/promo?x=1") == "block");
+  CHECK(verdict(e, "https://h.example/promo") == "block");
+  CHECK(verdict(e, "https://h.example/promo/x") == "block");
+  CHECK(verdict(e, "https://h.example/promo.gif") == "none");  // `.` is no separator
+  // Characters stored folded (`_` `@`) and a rare one (`!`, a script filter).
+  CHECK(verdict(e, "https://h.example/x-promo_1") == "block");
+  CHECK(verdict(e, "https://h.example/x~promo@1") == "block");
+  CHECK(verdict(e, "https://h.example/x~promo`1") == "none");
+  CHECK(verdict(e, "https://h.example/x!promo!1", "https://site.example/", "script") == "none");
+  CHECK(verdict(e, "https://h.example/x/promo!1", "https://site.example/", "script") == "block");
+  // Each filter counted once, whatever the number of its buckets.
+  CHECK(e.matcher().index_stats().token_filters == 7);
+}
+
 TEST_CASE("an exception is found past 128 buckets with exceptions (the hit list's overflow)",
           "[matcher]") {
   // The block scan keeps each bucket holding exceptions for the exception pass, up to 128 of
