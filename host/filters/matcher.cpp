@@ -1435,12 +1435,13 @@ Matcher Matcher::from_image(std::shared_ptr<const ImageBytes> image) {
 // Matching
 
 namespace {
+// A bucket kept for the exception pass: 24 bytes, written for every bucket scanned.
 struct Hit {
+  static constexpr std::uint32_t kNoToken = 0xFFFFFFFFU;  // a hostname or unindexed bucket
   const Slot* slot;
   const Cand* ids;
-  const Chk* chks;      // token index only
-  std::size_t pos;      // token position, or kNoPos
-  std::size_t pos_end;  // end of that URL token
+  std::uint32_t pos;      // URL token position (token index: its checks are token_chks)
+  std::uint32_t pos_end;  // end of that URL token
 };
 
 // The checks a candidate carries (see Cand): false only when the filter cannot match.
@@ -1521,13 +1522,15 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
   const auto scan_blocks = [&](const Slot* s, const Cand* ids, const Chk* chks, std::size_t pos,
                                std::size_t pos_end) __attribute__((always_inline)) {
     if ((s->types & r.type()) == 0) return false;  // no filter of the bucket applies
-    // Kept for the exception pass only when the bucket has exceptions (most have none).
-    if (s->count != s->n_important + s->n_block) {
-      if (nhits < kMaxHits) {
-        hits[nhits++] = Hit{s, ids, chks, pos, pos_end};
-      } else {
-        overflow = true;
-      }
+    // Kept for the exception pass only when the bucket has exceptions: written anyway and
+    // counted then, without a branch (the buckets a request visits often have exceptions).
+    if (nhits < kMaxHits) [[likely]] {
+      hits[nhits] = chks == nullptr ? Hit{s, ids, Hit::kNoToken, Hit::kNoToken}
+                                    : Hit{s, ids, static_cast<std::uint32_t>(pos),
+                                          static_cast<std::uint32_t>(pos_end)};
+      nhits += s->count != s->n_important + s->n_block ? 1 : 0;
+    } else if (s->count != s->n_important + s->n_block) {
+      overflow = true;
     }
     const std::uint32_t end = block == kNoFilter ? s->n_important + s->n_block : s->n_important;
     for (std::uint32_t i = 0; i < end; ++i) {
@@ -1764,7 +1767,10 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
     if (visit(scan_allows)) return {Decision::allow, block};
   } else {
     for (std::size_t i = 0; i < nhits; ++i) {
-      if (scan_allows(hits[i].slot, hits[i].ids, hits[i].chks, hits[i].pos, hits[i].pos_end)) {
+      const Hit& h = hits[i];
+      const bool tok = h.pos != Hit::kNoToken;
+      if (scan_allows(h.slot, h.ids, tok ? m.token_chks.data() : nullptr, tok ? h.pos : kNoPos,
+                      tok ? h.pos_end : kNoPos)) {
         return {Decision::allow, block};
       }
     }
