@@ -139,27 +139,31 @@ struct Chk {
 };
 static_assert(sizeof(Chk) == 8 && offsetof(Chk, c) == 2);
 
-// Beside each token-index slot (a parallel array): the characters its candidates accept just
-// before the URL token (bits 0..15) and just after it (bits 16..31), as a set of EdgeClasses
-// (every class when a candidate has no such check). A request whose characters around the
-// token fall outside either set skips the bucket: no candidate's pre or post check could
-// pass. Six in ten of the buckets a request visits were rejected by every candidate's
-// pre/post check, one candidate at a time.
-struct EdgeClasses {
-  static constexpr std::uint8_t kNone = 15;  // the URL's start or end: no character
-  std::array<std::uint8_t, 256> of{};
-  constexpr EdgeClasses() {
-    // The characters found next to a token in the lists' patterns (in EasyList + EasyPrivacy,
-    // all but 27 of the 18,476 pre/post checks are one of `. / - _ ? = &`); every other
-    // character shares class 14.
-    constexpr std::string_view kOwn = "./-_?=&:;,@~!|";
-    for (auto& c : of) c = 14;
+// The classes of the characters next to a token (a pattern's pre/post checks, the URL's
+// characters around a token), taken of `c | 0x20` as the URL tokenizer stores characters:
+// 0 for no character (the URL's start or end) and the token characters, 1..14 for the
+// characters found next to tokens in the lists' patterns (in EasyList + EasyPrivacy, all but
+// 27 of the 18,476 pre/post checks are one of `. / - _ ? = &`), 15 for every other one.
+// Used by the edge sets and by the token keys (see NextCharSalts below).
+struct TokenEdgeClasses {
+  static constexpr std::size_t kCount = 16;
+  static constexpr std::uint32_t kAll = 0xFFFF;  // a set of every class
+  std::array<std::uint8_t, 256> of{};            // by folded character
+  constexpr TokenEdgeClasses() {
+    // `_` `@` `^` `\` fold to DEL, a backquote, `~` and `|`.
+    constexpr std::string_view kOwn = "./-\x7F?=&:;,`~!|";
+    for (unsigned c = 0; c < 256; ++c) {
+      const bool token = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '%';
+      of[c] = (c == 0 || token) ? 0 : kCount - 1;
+    }
     for (std::size_t i = 0; i < kOwn.size(); ++i)
-      of[static_cast<unsigned char>(kOwn[i])] = static_cast<std::uint8_t>(i);
+      of[static_cast<unsigned char>(kOwn[i])] = static_cast<std::uint8_t>(i + 1);
   }
-  static constexpr std::uint32_t kAll = 0xFFFF;
+  constexpr std::uint8_t operator()(char c) const {
+    return of[static_cast<unsigned char>(c) | 0x20U];
+  }
 };
-constexpr EdgeClasses kEdge;
+constexpr TokenEdgeClasses kEdgeClass;
 
 inline std::uint16_t cand_types(const Cand& c) {
   return static_cast<std::uint16_t>(c.types_cat & 0x1FFF);
@@ -239,36 +243,25 @@ inline std::uint32_t token_key(std::uint64_t packed) {
   return static_cast<std::uint32_t>(k >> 32) | 1U;
 }
 
-// The token index keys a token of up to kMaxTokenChars characters together with the
-// character just after it: a bucket holds the filters whose pattern has that character (in
-// its class, below) after the token, or none. A URL token then probes only the bucket of
-// its own next character, and the filters wanting another one are not read at all (on the
-// corpus, 2.9 probes a request instead of 5.1, 2.6 candidates instead of 4.0). The class
-// of a character `c` is that of `c | 0x20`, as the tokenizer stores it. A token of
+// The token index keys a token of up to kMaxTokenChars characters together with the class
+// (TokenEdgeClasses) of the character just after it: a bucket holds the filters whose pattern
+// has a character of that class after the token, or none. A URL token then probes only the
+// bucket of its own next character, and the filters wanting another one are not read at all (on the
+// corpus, 2.9 probes a request instead of 5.1, 2.6 candidates instead of 4.0). A token of
 // kMaxTokenChars + 1 or more characters (its next character is not in the 8 the tokenizer
 // reads) and a token at the URL's end are keyed with class 0, as are the token characters
 // themselves. A filter with no check of the character after its token (`^`, `*`, the
 // pattern's end, a regex) is put in the bucket of every class. Each class flips fixed bits
-// of the key (class 0 none).
+// of the key (class 0 none), so the tokenizer adds it with one table load and an xor.
 struct NextCharSalts {
-  static constexpr std::size_t kClasses = 16;
-  std::array<std::uint32_t, 256> of{};  // by folded character
-  std::array<std::uint32_t, kClasses> salt{};
+  std::array<std::uint32_t, TokenEdgeClasses::kCount> salt{};
+  std::array<std::uint32_t, 256> of{};  // salt[kEdgeClass.of[c]]: one load on the hot path
   constexpr NextCharSalts() {
     // Random 32-bit values with bit 0 clear (every key has bit 0 set: 0 marks an empty slot).
-    constexpr std::array<std::uint32_t, kClasses> kSalt = {
-        0,           0x8F3A5C2EU, 0x3C6EF372U, 0xA54FF53AU, 0x510E527EU, 0x9B05688CU,
-        0x1F83D9AAU, 0x5BE0CD18U, 0xCBBB9D5CU, 0x629A2928U, 0x9159015AU, 0x152FECD8U,
-        0x67332666U, 0x8EB44A86U, 0xDB0C2E0CU, 0x47B5481CU};
-    salt = kSalt;
-    // `_` `@` `^` `\` are stored as DEL, a backquote, `~` and `|` (each is c | 0x20).
-    constexpr std::string_view kOwn = "./-\x7F?=&:;,`~!|";
-    for (unsigned c = 0; c < 256; ++c) {
-      const bool token = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '%';
-      of[c] = (c == 0 || token) ? 0 : kSalt[kClasses - 1];
-    }
-    for (std::size_t i = 0; i < kOwn.size(); ++i)
-      of[static_cast<unsigned char>(kOwn[i])] = kSalt[i + 1];
+    salt = {0,           0x8F3A5C2EU, 0x3C6EF372U, 0xA54FF53AU, 0x510E527EU, 0x9B05688CU,
+            0x1F83D9AAU, 0x5BE0CD18U, 0xCBBB9D5CU, 0x629A2928U, 0x9159015AU, 0x152FECD8U,
+            0x67332666U, 0x8EB44A86U, 0xDB0C2E0CU, 0x47B5481CU};
+    for (std::size_t c = 0; c < of.size(); ++c) of[c] = salt[kEdgeClass.of[c]];
   }
 };
 constexpr NextCharSalts kNextChar;
@@ -1042,7 +1035,7 @@ struct Matcher::Impl {
   std::span<const Slot> host_slots, token_slots, doc_slots, any_slot;
   std::span<const Cand> host_ids, token_ids, doc_ids, any_ids;
   std::span<const Chk> token_chks;             // parallel to token_ids
-  std::span<const std::uint32_t> token_edges;  // parallel to token_slots (see EdgeClasses)
+  std::span<const std::uint32_t> token_edges;  // parallel to token_slots (edge sets)
   Bitset host_bits, token_bits, doc_bits;
   std::span<const ListRec> lists;
   std::span<const FingerprintRec> prints;
@@ -1468,11 +1461,17 @@ inline std::uint64_t fold_ascii_word(std::uint64_t w) {
   return w | (upper >> 2);
 }
 
-// Whether a token bucket's edge set admits the characters around the URL token [pos, pos_end).
+// Beside each token-index slot (a parallel array): the classes its candidates accept just
+// before the URL token (bits 0..15) and just after it (bits 16..31), every class when a
+// candidate has no such check. A request whose characters around the token fall outside
+// either set skips the bucket: no candidate's pre or post check could pass. Six in ten of
+// the buckets a request visited were rejected by every candidate's pre/post check, one
+// candidate at a time. edges_admit: whether a bucket's set admits the characters around the
+// URL token [pos, pos_end).
 inline bool edges_admit(std::uint32_t edges, std::string_view url, std::size_t pos,
                         std::size_t pos_end) {
-  const unsigned before = pos == 0 ? EdgeClasses::kNone : kEdge.of[uc(url[pos - 1])];
-  const unsigned after = pos_end >= url.size() ? EdgeClasses::kNone : kEdge.of[uc(url[pos_end])];
+  const unsigned before = pos == 0 ? 0U : kEdgeClass(url[pos - 1]);
+  const unsigned after = pos_end >= url.size() ? 0U : kEdgeClass(url[pos_end]);
   return ((edges >> before) & (edges >> (16 + after)) & 1U) != 0;
 }
 
@@ -1995,8 +1994,8 @@ TableBuild build_table(std::unordered_map<std::uint32_t, std::vector<std::uint32
         c.pre = checks[id].pre;
         c.post = checks[id].post;
         t.chks.push_back(checks[id].chk);
-        before |= c.pre == 0 ? EdgeClasses::kAll : 1U << kEdge.of[c.pre];
-        after |= c.post == 0 ? EdgeClasses::kAll : 1U << kEdge.of[c.post];
+        before |= c.pre == 0 ? TokenEdgeClasses::kAll : 1U << kEdgeClass(static_cast<char>(c.pre));
+        after |= c.post == 0 ? TokenEdgeClasses::kAll : 1U << kEdgeClass(static_cast<char>(c.post));
       }
       t.ids.push_back(c);
     }
@@ -2291,7 +2290,7 @@ Matcher Matcher::build(const std::vector<ListSource>& sources,
     const std::uint8_t post = checks[t.id].post;
     if (post != 0) {
       const std::uint32_t salt =
-          token_len <= kMaxTokenChars ? kNextChar.of[static_cast<std::uint8_t>(post | 0x20)] : 0;
+          token_len <= kMaxTokenChars ? kNextChar.salt[kEdgeClass(static_cast<char>(post))] : 0;
       token_b[t.key ^ salt].push_back(t.id);
     } else {
       for (const std::uint32_t salt : kNextChar.salt) token_b[t.key ^ salt].push_back(t.id);

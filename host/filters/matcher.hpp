@@ -57,7 +57,7 @@ constexpr CategoryMask category_bit(Category c) {
 inline constexpr std::uint32_t kNoFilter = 0xFFFFFFFFU;
 
 // Image format version: bump on ANY change to the layout or to what the builder emits.
-inline constexpr std::uint32_t kImageFormatVersion = 15;
+inline constexpr std::uint32_t kImageFormatVersion = 16;
 
 // One source list handed to the builder.
 struct ListSource {
