@@ -1,7 +1,7 @@
 // The native host as the extension lives with it: killed mid-session the extension
-// reconnects (an open popup follows it) and nothing is lost from the ledger (a choice made while the host was away is
-// replayed into it); with no host installed the popup shows the degraded mode and the fix,
-// and the protections that need no host keep working.
+// reconnects (an open popup follows it) and nothing is lost from the ledger (a choice made
+// while the host was away is replayed into it); with no host installed the popup shows the
+// degraded mode and the fix, and the protections that need no host keep working.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachBrowser, useSession, token, screenshot } from './harness/suite.mjs';
