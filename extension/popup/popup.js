@@ -39,13 +39,17 @@ let tab = null;
 async function choose(input) {
   const choice = { scope: input.dataset.scope, key: input.dataset.key, value: input.checked, source: 'popup' };
   if (input.dataset.site) choice.site = input.dataset.site;
-  try {
-    const r = await call('set_choice', { choice });
-    $('message').textContent = r.synced ? '' : t('choiceQueued');
-  } catch (e) {
-    $('message').textContent = t('errorPrefix', e.message);
-  }
-  await view.refresh({ force: true, focusId: input.id });
+  await view.change(
+    async () => {
+      try {
+        const r = await call('set_choice', { choice });
+        $('message').textContent = r.synced ? '' : t('choiceQueued');
+      } catch (e) {
+        $('message').textContent = t('errorPrefix', e.message);
+      }
+    },
+    { focusId: input.id },
+  );
 }
 
 async function load() {

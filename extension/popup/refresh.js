@@ -24,6 +24,11 @@ export function createRefresher({ load, paint, setTimer, clearTimer, delay = ref
   let timer = null;
   let stopped = false;
   let generation = 0; // a slower load that finishes after a newer one must not paint over it
+  // Switches being saved. A look started before a change, or during one, could come back with
+  // the value from before it and flip the switch back under the user's finger (until the
+  // repaint after the save): such looks are not painted, and the popup repaints once the last
+  // change is saved.
+  let changing = 0;
 
   const schedule = (ms) => {
     if (stopped) return;
@@ -47,7 +52,7 @@ export function createRefresher({ load, paint, setTimer, clearTimer, delay = ref
       if (mine === generation) schedule(REFRESH_MS.steady);
       throw e;
     }
-    if (mine !== generation || stopped) return model;
+    if (mine !== generation || stopped || changing > 0) return model;
     const key = JSON.stringify(model);
     if (force || key !== shown) {
       shown = key;
@@ -57,8 +62,26 @@ export function createRefresher({ load, paint, setTimer, clearTimer, delay = ref
     return model;
   }
 
+  /**
+   * Runs `send` (the user's change, e.g. set_choice) with looks held, then repaints (forced,
+   * focusing `focusId`) once no other change is still being saved. Returns what `send` returns.
+   */
+  async function change(send, { focusId } = {}) {
+    changing += 1;
+    generation += 1; // a look under way predates the change
+    clearTimer(timer);
+    timer = null;
+    try {
+      return await send();
+    } finally {
+      changing -= 1;
+      if (changing === 0) await refresh({ force: true, focusId });
+    }
+  }
+
   return {
     refresh,
+    change,
     stop() {
       stopped = true;
       clearTimer(timer);

@@ -77,6 +77,70 @@ test('a slow load that ends after a newer one does not paint over it', async () 
   assert.deepEqual(painted.map((p) => p.state), ['connected']);
 });
 
+/** A load that waits until its `release` is called. */
+function held(m) {
+  const h = {};
+  h.load = () => new Promise((r) => { h.release = () => r(m); });
+  return h;
+}
+
+test('a look under way when a switch is flipped does not paint the old value back', async () => {
+  const before = model('connected', 1);
+  // popup_state answered before set_choice was applied: the count moved (so it would be
+  // painted), the switch still holds its old value.
+  const stale = held(model('connected', 5));
+  const { view, painted, timers, fire } = setup([before, stale.load, model('connected', 2)]);
+  await view.refresh();
+  await fire(); // the 2 s look starts; its answer is still on its way
+  let save;
+  const flipped = view.change(() => new Promise((r) => { save = r; }), { focusId: 'sw-site-gpc' });
+  assert.equal(timers.size, 0, 'no look while the switch is being saved');
+  stale.release();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(painted.map((p) => p.total), [1], 'the old answer is not painted');
+  save({ synced: true });
+  assert.deepEqual(await flipped, { synced: true });
+  assert.deepEqual(painted.map((p) => p.total), [1, 2]);
+  assert.equal(painted[1].focusId, 'sw-site-gpc');
+  assert.equal(timers.size, 1, 'looking again after the save');
+});
+
+test('a look asked for while a switch is being saved (the retry button) waits for the save', async () => {
+  const { view, painted } = setup([model('connected', 1), model('connected', 5), model('connected', 2)]);
+  await view.refresh();
+  let save;
+  const flipped = view.change(() => new Promise((r) => { save = r; }));
+  await view.refresh();
+  assert.deepEqual(painted.map((p) => p.total), [1]);
+  save();
+  await flipped;
+  assert.deepEqual(painted.map((p) => p.total), [1, 2]);
+});
+
+test('two switches flipped quickly: one repaint, after both are saved, focusing the last', async () => {
+  const { view, painted } = setup([model('connected', 1), model('connected', 3)]);
+  await view.refresh();
+  const saves = [];
+  const first = view.change(() => new Promise((r) => saves.push(r)), { focusId: 'sw-a' });
+  const second = view.change(() => new Promise((r) => saves.push(r)), { focusId: 'sw-b' });
+  saves[0]();
+  await first;
+  assert.equal(painted.length, 1, 'the first save alone does not repaint: the second is pending');
+  saves[1]();
+  await second;
+  assert.deepEqual(painted.map((p) => [p.total, p.focusId]), [[1, undefined], [3, 'sw-b']]);
+});
+
+test('a failed save still repaints what the background holds', async () => {
+  const { view, painted } = setup([model('connected', 1), model('connected', 1)]);
+  await view.refresh();
+  const failing = async () => {
+    throw new Error('host gone');
+  };
+  await assert.rejects(view.change(failing, { focusId: 'sw-x' }), /host gone/);
+  assert.deepEqual(painted.map((p) => p.focusId), [undefined, 'sw-x']);
+});
+
 test('a failed load keeps what is shown and looks again later', async () => {
   const { view, painted, timers, fire } = setup([model('degraded'), new Error('background restarting'), model('connected')]);
   await view.refresh();
