@@ -541,6 +541,25 @@ std::uint64_t token_hash(std::string_view t) {
   return packed;
 }
 
+// For each byte of a mask of token starts (no two are adjacent, so at most 4 in a byte): the
+// places of its bits as four 16-bit lanes (the unused ones 0), and their count.
+struct StartTable {
+  std::array<std::uint64_t, 256> pos{};
+  std::array<std::uint8_t, 256> count{};
+  constexpr StartTable() {
+    for (unsigned b = 0; b < 256; ++b) {
+      unsigned k = 0;
+      for (unsigned i = 0; i < 8; ++i) {
+        if (((b >> i) & 1) == 0) continue;
+        if (k < 4) pos[b] |= std::uint64_t{i} << (16 * k);
+        ++k;
+      }
+      count[b] = static_cast<std::uint8_t>(k);
+    }
+  }
+};
+constexpr StartTable kStarts;
+
 // The URL tokenizer. The token characters ([0-9%A-Za-z]) of the URL's first kMaxTokenizedUrl
 // characters are found 16 at a time (SSE2) into a bit mask; a token (a maximal run of them)
 // starts at each 0 -> 1 step of the mask. The same pass stores, per place, the character
@@ -551,6 +570,12 @@ std::uint64_t token_hash(std::string_view t) {
 // (for the few tokens whose key is in the index). The URL's chunks are read in place: the
 // last, partial one is the 16 characters ending at the URL's end (only a URL shorter than
 // 16 characters is copied, zero-padded: zero is no token character).
+// The same pass also lists the token starts in a flat array (kStarts: a table lookup and one
+// 8-byte store per 8 places, no branch), so that a request's tokens are one loop whose exit
+// the branch predictor misses once. Walking the start mask word by word, a loop over each
+// word's set bits, missed its exit once per 64 characters and the loop over the words once
+// more (a TAGE model of the median requests: 11.8 mispredicted branches a request, 10.8
+// with the flat array).
 class UrlTokens {
  public:
   explicit UrlTokens(std::string_view url) : n_(std::min(url.size(), kMaxTokenizedUrl)) {
@@ -560,62 +585,62 @@ class UrlTokens {
       s_ = small_;
     }
     words_ = (n_ + 63) / 64;
-    for (std::size_t w = 0; w < words_; ++w) {
-      std::uint64_t m = 0;
-      for (std::size_t q = 0; q < 4; ++q) {
-        const std::size_t at = w * 64 + q * 16;
-        if (at >= n_) break;
-        // The last, partial chunk is loaded as the 16 characters ending at n and shifted.
-        const std::size_t back = (at + 16 <= n_ || s_ == small_) ? 0 : at + 16 - n_;
-        const char* chunk = s_ + at - back;
+    const std::size_t chunks = (n_ + 15) / 16;
+    std::uint32_t carry = 0;
+    for (std::size_t q = 0; q < chunks; ++q) {
+      const std::size_t at = q * 16;
+      // The last, partial chunk is loaded as the 16 characters ending at n and shifted.
+      const std::size_t back = (at + 16 <= n_ || s_ == small_) ? 0 : at + 16 - n_;
+      const char* chunk = s_ + at - back;
 #if defined(__SSE2__)
-        const auto in_range = [](__m128i x, char lo, char hi) {
-          const __m128i t = _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(128 - lo)));
-          return _mm_cmplt_epi8(t, _mm_set1_epi8(static_cast<char>(-128 + (hi - lo) + 1)));
-        };
-        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(chunk));
-        const __m128i alpha = in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 'z');
-        const __m128i digit = in_range(x, '0', '9');
-        const __m128i pct = _mm_cmpeq_epi8(x, _mm_set1_epi8('%'));
-        const __m128i tok = _mm_or_si128(_mm_or_si128(alpha, digit), pct);
-        const auto bits = static_cast<std::uint32_t>(_mm_movemask_epi8(tok));
-        // The same 16 places of tok_ and low_ (a partial chunk rewrites places before `at`
-        // with the same bytes).
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(tok_ + at - back), tok);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(low_ + at - back),
-                         _mm_or_si128(x, _mm_set1_epi8(0x20)));
+      const auto in_range = [](__m128i x, char lo, char hi) {
+        const __m128i t = _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(128 - lo)));
+        return _mm_cmplt_epi8(t, _mm_set1_epi8(static_cast<char>(-128 + (hi - lo) + 1)));
+      };
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(chunk));
+      const __m128i alpha = in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), 'a', 'z');
+      const __m128i digit = in_range(x, '0', '9');
+      const __m128i pct = _mm_cmpeq_epi8(x, _mm_set1_epi8('%'));
+      const __m128i tok = _mm_or_si128(_mm_or_si128(alpha, digit), pct);
+      const auto bits = static_cast<std::uint32_t>(_mm_movemask_epi8(tok));
+      // The same 16 places of tok_ and low_ (a partial chunk rewrites places before `at`
+      // with the same bytes).
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(tok_ + at - back), tok);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(low_ + at - back),
+                       _mm_or_si128(x, _mm_set1_epi8(0x20)));
 #else
-        std::uint32_t bits = 0;
-        for (std::size_t b = 0; b < 16; ++b) {
-          const bool t = kChars.token[uc(chunk[b])] != 0;
-          bits |= static_cast<std::uint32_t>(t) << b;
-          tok_[at - back + b] = t ? static_cast<char>(-1) : 0;
-          low_[at - back + b] = static_cast<char>(chunk[b] | 0x20);
-        }
-#endif
-        m |= static_cast<std::uint64_t>(bits >> back) << (q * 16);
+      std::uint32_t bits = 0;
+      for (std::size_t b = 0; b < 16; ++b) {
+        const bool t = kChars.token[uc(chunk[b])] != 0;
+        bits |= static_cast<std::uint32_t>(t) << b;
+        tok_[at - back + b] = t ? static_cast<char>(-1) : 0;
+        low_[at - back + b] = static_cast<char>(chunk[b] | 0x20);
       }
-      mask_[w] = m;
+#endif
+      const std::uint32_t b16 = bits >> back;
+      const std::uint64_t part = static_cast<std::uint64_t>(b16) << ((q & 3) * 16);
+      mask_[q / 4] = (q & 3) == 0 ? part : mask_[q / 4] | part;
+      const std::uint32_t st = b16 & ~((b16 << 1) | carry);
+      carry = b16 >> 15;
+      for (std::size_t half = 0; half < 2; ++half) {
+        const unsigned byte = (st >> (8 * half)) & 0xFF;
+        const std::uint64_t at8 = (at + 8 * half) * 0x0001000100010001ULL;
+        const std::uint64_t four = kStarts.pos[byte] + at8;
+        std::memcpy(&starts_[ntokens_], &four, sizeof(four));
+        ntokens_ += kStarts.count[byte];
+      }
     }
     // A token's 8-byte loads from its start may read 7 places past the end: no token there.
     std::memset(tok_ + n_, 0, 8);
     std::memset(low_ + n_, 0, 8);
   }
 
-  // Calls fn(start, key) for each token starting at or after `from`, in order, until fn
-  // returns true (then returns true).
+  // Calls fn(i, start, key) for each token i >= from (in URL order), until fn returns true
+  // (then returns true).
   template <typename Fn>
   bool each(std::size_t from, Fn&& fn) const {
-    for (std::size_t w = from / 64; w < words_; ++w) {
-      const std::uint64_t m = mask_[w];
-      const std::uint64_t carry = w == 0 ? 0 : mask_[w - 1] >> 63;
-      std::uint64_t starts = m & ~((m << 1) | carry);
-      if (w == from / 64) starts &= kShift.from[from % 64];
-      while (starts != 0) {
-        const std::size_t start = w * 64 + static_cast<unsigned>(__builtin_ctzll(starts));
-        starts &= starts - 1;
-        if (fn(start, key_at(start))) return true;
-      }
+    for (std::size_t i = from; i < ntokens_; ++i) {
+      if (fn(i, starts_[i], key_at(starts_[i]))) return true;
     }
     return false;
   }
@@ -631,14 +656,12 @@ class UrlTokens {
     std::uint64_t keep = 0;
     std::uint32_t salt = 0;
     if constexpr (std::endian::native == std::endian::little) {
-      // The bytes before the first non-token one (all 1 bits below its lowest bit), at most
-      // kMaxTokenChars of them.
-      const std::uint64_t other = ~tok;
-      keep = ((other & (0 - other)) - 1) & 0x00FFFFFFFFFFFFFFULL;
       // The first non-token byte (its byte offset times 8 is that of its lowest bit); with
-      // none among the 8, byte 7, a token character: class 0.
-      const unsigned at = static_cast<unsigned>(__builtin_ctzll(other | (1ULL << 63))) & 56U;
-      salt = kNextChar.of[static_cast<std::uint8_t>(chars >> at)];
+      // none among the 8, byte 7, a token character: class 0. The key keeps the bytes
+      // before it, at most kMaxTokenChars of them.
+      const unsigned at = static_cast<unsigned>(__builtin_ctzll(~tok | (1ULL << 63))) & 56U;
+      keep = kShift.low[at];
+      salt = kNextChar.of[static_cast<std::uint8_t>(low_[start + at / 8])];
     } else {
       char k[8] = {};
       std::size_t i = 0;
@@ -647,6 +670,13 @@ class UrlTokens {
       if (tok_[start + i] == 0) salt = kNextChar.of[static_cast<std::uint8_t>(low_[start + i])];
     }
     return token_key(chars & keep) ^ salt;
+  }
+
+  std::size_t count() const {
+    return ntokens_;
+  }
+  std::size_t start_of(std::size_t i) const {
+    return starts_[i];
   }
 
   // The end of the token starting at `start`: the first non-token character after it (or
@@ -664,6 +694,9 @@ class UrlTokens {
  private:
   std::size_t n_;
   std::size_t words_ = 0;
+  // The token starts, in order (4 places more: each byte of a start mask writes 4 at once).
+  std::size_t ntokens_ = 0;
+  std::uint16_t starts_[kMaxTokenizedUrl / 2 + 4];
   const char* s_ = nullptr;
   alignas(16) char small_[32] = {};
   std::uint64_t mask_[kMaxTokenizedUrl / 64 + 1];
@@ -1622,24 +1655,26 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
       r.source_url(), r.source_host_begin(), r.source_host_end(), m.doc_slots, m.doc_bits, doc_plan,
       !m.host_slots.empty() && r.source_hostname() == r.hostname() ? &host_plan : nullptr);
 
-  // The URL's first kPlanTokens tokens whose presence bit is set (the token bitset is small
-  // and stays cached); `token_rest` is where tokenizing resumes when there are more.
+  // Of the URL's first kPlanTokens tokens, those whose presence bit is set (the token bitset
+  // is small and stays cached); `token_rest` is the first token after them, if any. (The
+  // bitset is copied: read through `m`, its fields were loaded again for every token, as the
+  // stores into tstart and tkey might have changed them.)
   std::uint32_t tstart[kPlanTokens], tkey[kPlanTokens];
   std::size_t nt = 0;
   std::size_t token_rest = kNoPos;
   const UrlTokens tokens(m.token_slots.empty() ? std::string_view{} : r.url());
   if (!m.token_slots.empty()) {
-    tokens.each(0, [&](std::size_t start, std::uint32_t key) {
-      if (nt == kPlanTokens) {
-        token_rest = start;
-        return true;
-      }
+    const std::size_t nplan = std::min(tokens.count(), kPlanTokens);
+    const Bitset bits = m.token_bits;
+    for (std::size_t i = 0; i < nplan; ++i) {
+      const std::size_t start = tokens.start_of(i);
+      const std::uint32_t key = tokens.key_at(start);
       // The entry is written whatever the bit, without a branch; kept when it is set.
       tstart[nt] = static_cast<std::uint32_t>(start);
       tkey[nt] = key;
-      nt += bit_test(m.token_bits, key) ? 1 : 0;
-      return false;
-    });
+      nt += bit_test(bits, key) ? 1 : 0;
+    }
+    if (tokens.count() > kPlanTokens) token_rest = kPlanTokens;
   }
   filter_suffixes(m.host_slots, m.host_bits, host_plan);
   filter_suffixes(m.doc_slots, m.doc_bits, doc_plan);
@@ -1712,7 +1747,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
         }
         return false;
       };
-      bool stop = tokens.each(token_rest, [&](std::size_t start, std::uint32_t key) {
+      bool stop = tokens.each(token_rest, [&](std::size_t, std::size_t start, std::uint32_t key) {
         bstart[nb] = static_cast<std::uint32_t>(start);
         bkey[nb] = key;
         nb += bit_test(m.token_bits, key) ? 1 : 0;

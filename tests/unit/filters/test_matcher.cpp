@@ -310,6 +310,21 @@ TEST_CASE("URL tokens are found past a 64-character word and past 64 indexed tok
   CHECK(verdict(e, "https://h.example/LongTokenValue?x") == "block");
 }
 
+TEST_CASE("a URL token is found at every place of a 16-character chunk, and only where it starts",
+          "[matcher]") {
+  // The tokenizer reads the URL 16 characters at a time: a token may start at any place of a
+  // chunk, and a run of token characters that crosses a chunk's end is one token (`qzz` holds
+  // no token `zz`, wherever the chunk ends).
+  const Engine e = make("zz.$image\n");
+  for (std::size_t pad = 0; pad < 40; ++pad) {
+    CAPTURE(pad);
+    const std::string head = "https://h.example/" + std::string(pad, 'a');
+    CHECK(verdict(e, head + "/zz.gif", "https://site.example/", "image") == "block");
+    CHECK(verdict(e, head + "/qzz.gif", "https://site.example/", "image") == "none");
+    CHECK(verdict(e, head + "/qzzz/zz.", "https://site.example/", "image") == "block");
+  }
+}
+
 TEST_CASE("a token bucket is skipped only when no filter accepts the characters around the token",
           "[matcher]") {
   // Every filter here is keyed on the token `promo`: the bucket's edge set is the characters
