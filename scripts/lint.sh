@@ -40,7 +40,9 @@ fi
 sources=()
 for f in "${files[@]}"; do [[ "$f" == *.cpp ]] && sources+=("$f"); done
 if [[ ${#sources[@]} -gt 0 ]]; then
-  clang-tidy -p "$BUILD_DIR" --quiet "${sources[@]}" || status=1
+  # The GCC build's compile commands carry GCC-only options (-Wno-error=restrict, ...): clang-tidy
+  # would report each as an unknown warning option, an error in every file.
+  clang-tidy -p "$BUILD_DIR" --quiet --extra-arg=-Wno-unknown-warning-option "${sources[@]}" || status=1
 fi
 [[ $status -eq 0 ]] && echo "lint: ${#files[@]} files clean"
 exit $status
