@@ -196,12 +196,12 @@ TEST_CASE("categories are reported and can be switched off at match time", "[mat
   REQUIRE(v.category);
   CHECK(*v.category == Category::tracking);
   CHECK(v.list == "easyprivacy");
-  const CategoryMask no_tracking =
+  const auto no_tracking =
       static_cast<CategoryMask>(kAllCategories & ~category_bit(Category::tracking));
   CHECK(verdict(e, "https://track.example/p", "https://s.com/", "image", no_tracking) == "none");
   CHECK(verdict(e, "https://ads.example/p", "https://s.com/", "image", no_tracking) == "block");
   // Exceptions of every list apply (as in uBO), whatever category is on.
-  const CategoryMask no_social =
+  const auto no_social =
       static_cast<CategoryMask>(kAllCategories & ~category_bit(Category::social));
   CHECK(verdict(e, "https://track.example/ok", "https://s.com/", "image", no_social) == "allow");
   CHECK(verdict(e, "https://like.example/p", "https://s.com/", "image", no_social) == "none");
@@ -394,7 +394,7 @@ TEST_CASE("an exception is found past 128 buckets with exceptions (the hit list'
   std::string url = "https://h.example/";
   for (int i = 0; i < 150; ++i) {
     char token[8];
-    std::snprintf(token, sizeof token, "e%03d", i);
+    (void)std::snprintf(token, sizeof token, "e%03d", i);
     list += std::string("@@/") + token + "/nomatch\n";
     url += std::string(token) + "/";
   }
