@@ -635,12 +635,12 @@ class UrlTokens {
     std::memset(low_ + n_, 0, 8);
   }
 
-  // Calls fn(i, start, key) for each token i >= from (in URL order), until fn returns true
-  // (then returns true).
+  // Calls fn(start, key) for each token from the from-th one (in URL order), until fn
+  // returns true (then returns true).
   template <typename Fn>
   bool each(std::size_t from, Fn&& fn) const {
     for (std::size_t i = from; i < ntokens_; ++i) {
-      if (fn(i, starts_[i], key_at(starts_[i]))) return true;
+      if (fn(starts_[i], key_at(starts_[i]))) return true;
     }
     return false;
   }
@@ -1747,7 +1747,7 @@ MatchResult Matcher::match(const Request& r, CategoryMask enabled) const {
         }
         return false;
       };
-      bool stop = tokens.each(token_rest, [&](std::size_t, std::size_t start, std::uint32_t key) {
+      bool stop = tokens.each(token_rest, [&](std::size_t start, std::uint32_t key) {
         bstart[nb] = static_cast<std::uint32_t>(start);
         bkey[nb] = key;
         nb += bit_test(m.token_bits, key) ? 1 : 0;
