@@ -118,9 +118,10 @@ int run_check(Services& services, const CheckArgs& a) {
         message =
             "line " + std::to_string(lineno) + R"(: expected {"url": string, "source"?, "type"?})";
       } else {
+        const std::string url = j["url"].get<std::string>();
         const std::string source = j.value("source", std::string());
         const std::string type = j.value("type", std::string("other"));
-        req.assign(j["url"].get<std::string>(), source, type);
+        req.assign(url, source, type);  // req views these strings: they outlive the match
         const filters::Verdict v = engine.match(req, mask);
         out = a.json ? verdict_json(v).dump() : verdict_text(v);
       }

@@ -1,5 +1,6 @@
 // classify: a batch of observed requests -> verdicts from the filter engine.
 #include <string>
+#include <string_view>
 
 #include "app/engine_json.hpp"
 #include "app/messages.hpp"
@@ -67,8 +68,10 @@ protocol::Json classify(const protocol::Json& req, Services& services) {
     const protocol::Json& q = requests[i];
     const std::string* source = string_field(q, "source", i, false);
     const std::string* type = string_field(q, "type", i, false);
-    r.assign(*string_field(q, "url", i, true), source ? *source : std::string(),
-             type ? *type : std::string("other"));
+    // (Views of the request's own strings: r views them, so no temporaries here.)
+    r.assign(*string_field(q, "url", i, true),
+             source != nullptr ? std::string_view(*source) : std::string_view(),
+             type != nullptr ? std::string_view(*type) : std::string_view("other"));
     if (!page.try_add(verdict_json(engine.match(r, mask)))) {
       next = i;  // the reply is full: the caller sends the rest again from here
       break;

@@ -12,9 +12,12 @@
 //   r.assign("https://Px.Ads.example.co.uk:8443/a.gif", "https://news.example.com/", "image");
 //   r.hostname() == "px.ads.example.co.uk"; r.domain() == "example.co.uk"; r.third_party() == true
 
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "filters/filter.hpp"
 
@@ -36,6 +39,12 @@ ParsedUrl parse_url(std::string_view input);
 // The same into an existing ParsedUrl (reuses its buffer); `authority_only` stops after the
 // host (for a document URL, whose hostname is all that matters).
 void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only = false);
+// The normalised URL of `input` without a copy when it is `input` itself (a prefix of it,
+// authority_only), which it is for most URLs (`https://host/...` with a lowercase host);
+// otherwise it is written to scratch.url and that is returned. scratch's host offsets and
+// has_authority are set either way (offsets into the returned text).
+std::string_view parse_url_view(std::string_view input, ParsedUrl& scratch,
+                                bool authority_only = false);
 namespace detail {
 // The parser for every input (parse_url_into takes a one-pass path for the common case and
 // this one for the rest); exposed so fuzz_url can check that the two agree.
@@ -58,26 +67,49 @@ std::string_view type_name(std::uint32_t bit);
 // True when `name` is a known type name (for CLI validation).
 bool is_known_type_name(std::string_view name);
 
+// A string a Request may view: anything that converts to std::string_view except a
+// temporary std::string, which would be gone before the request is matched (the build fails
+// instead of the request reading freed memory).
+template <typename S>
+concept ViewableString = std::convertible_to<S, std::string_view> &&
+    !(std::same_as<std::remove_cvref_t<S>, std::string> && !std::is_lvalue_reference_v<S>);
+
 class Request {
  public:
   Request() = default;
-  Request(std::string_view url, std::string_view source, std::string_view type) {
-    assign(url, source, type);
+  // The URL and document are viewed, not copied, when they need no normalising (most do:
+  // `https://host/...` with a lowercase host), so they must outlive the request's use.
+  template <ViewableString U, ViewableString S, ViewableString T>
+  Request(U&& url, S&& source, T&& type) {
+    assign(std::forward<U>(url), std::forward<S>(source), std::forward<T>(type));
   }
+  // Copies would view the original's buffers.
+  Request(const Request&) = delete;
+  Request& operator=(const Request&) = delete;
   // Re-initialises this request (reuses its buffers; nothing is cached across calls).
-  void assign(std::string_view url, std::string_view source, std::string_view type);
-  void assign(std::string_view url, std::string_view source, std::uint32_t type_bit);
+  template <ViewableString U, ViewableString S, ViewableString T>
+  void assign(U&& url, S&& source, T&& type) {
+    assign_views(url, source, type_from_name(type));
+  }
+  template <ViewableString U, ViewableString S>
+  void assign(U&& url, S&& source, std::uint32_t type_bit) {
+    assign_views(url, source, type_bit);
+  }
 
-  std::string_view url() const { return url_.url; }
-  std::string_view hostname() const { return url_.hostname(); }
+  std::string_view url() const { return url_text_; }
+  std::string_view hostname() const {
+    return {url_text_.data() + url_.host_begin, url_.host_end - url_.host_begin};
+  }
   std::uint32_t host_begin() const { return url_.host_begin; }
   std::uint32_t host_end() const { return url_.host_end; }
-  std::string_view source_hostname() const { return source_.hostname(); }
+  std::string_view source_hostname() const {
+    return {source_text_.data() + source_.host_begin, source_.host_end - source_.host_begin};
+  }
   // The document's normalised URL (its authority only) and its hostname's place in it.
-  std::string_view source_url() const { return source_.url; }
+  std::string_view source_url() const { return source_text_; }
   std::uint32_t source_host_begin() const { return source_.host_begin; }
   std::uint32_t source_host_end() const { return source_.host_end; }
-  bool has_source() const { return !source_.url.empty(); }
+  bool has_source() const { return !source_text_.empty(); }
   std::uint32_t type() const { return type_; }
 
   std::string_view domain() const;         // registrable domain of hostname()
@@ -89,6 +121,10 @@ class Request {
   std::string_view entity() const;
 
  private:
+  void assign_views(std::string_view url, std::string_view source, std::uint32_t type_bit);
+  // The normalised URLs: views of the strings given to assign, or of url_.url / source_.url
+  // (their buffers, used only when normalising changed something).
+  std::string_view url_text_, source_text_;
   ParsedUrl url_;
   ParsedUrl source_;
   std::uint32_t type_ = kOther;

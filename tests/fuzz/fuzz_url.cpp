@@ -42,6 +42,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     parse_url_into(url, reused, authority_only);
     require(reused.url == general.url && reused.host_begin == general.host_begin &&
             reused.host_end == general.host_end && reused.has_authority == general.has_authority);
+    // Without a copy: the same text, and the input itself whenever it is returned.
+    ParsedUrl scratch;
+    const std::string_view view = parse_url_view(url, scratch, authority_only);
+    require(view == general.url && scratch.host_begin == general.host_begin &&
+            scratch.host_end == general.host_end && scratch.has_authority == general.has_authority);
+    require(view.data() == scratch.url.data() || view.data() == url.data());
   }
 
   Request r(url, source, source.size() % 2 == 0 ? "image" : "main_frame");

@@ -210,6 +210,45 @@ TEST_CASE("a reused Request answers for each document as a fresh one would", "[r
   CHECK(r.source_entity().empty());
 }
 
+TEST_CASE("a URL that needs no normalising is viewed in place, not copied", "[request]") {
+  const std::string plain = "https://ads.example.com/a.gif?x=1";
+  ParsedUrl scratch;
+  std::string_view v = parse_url_view(plain, scratch);
+  CHECK(v.data() == plain.data());
+  CHECK(v == plain);
+  CHECK(v.substr(scratch.host_begin, scratch.host_end - scratch.host_begin) == "ads.example.com");
+  // Only the authority of a document: a prefix of it.
+  v = parse_url_view(plain, scratch, true);
+  CHECK(v.data() == plain.data());
+  CHECK(v == "https://ads.example.com");
+  // With a port (the byte-at-a-time path) and under 16 characters: still in place.
+  const std::string port = "http://a.b:81/x";
+  v = parse_url_view(port, scratch);
+  CHECK(v.data() == port.data());
+  CHECK(v.substr(scratch.host_begin, scratch.host_end - scratch.host_begin) == "a.b");
+  // Uppercase, userinfo, IDN: normalised into the scratch buffer.
+  for (const std::string odd : {"https://Ads.Example.com/A.gif", "HTTPS://ads.example.com/A",
+                                "https://u:p@ads.example.com/", "https://bücher.example/x"}) {
+    v = parse_url_view(odd, scratch);
+    CHECK(v.data() == scratch.url.data());
+    CHECK(v == parse_url(odd).url);
+  }
+  // A Request viewing one URL, then normalising the next, then viewing again.
+  Request r(plain, "https://WWW.Site.com/page", "image");
+  CHECK(r.url().data() == plain.data());
+  CHECK(r.source_hostname() == "www.site.com");
+  const std::string upper = "https://CDN.site.com/P";
+  r.assign(upper, plain, "script");
+  CHECK(r.url() == "https://cdn.site.com/P");
+  CHECK(r.hostname() == "cdn.site.com");
+  CHECK(r.source_url().data() == plain.data());
+  CHECK(r.source_hostname() == "ads.example.com");
+  r.assign(plain, upper, "image");
+  CHECK(r.url().data() == plain.data());
+  CHECK(r.hostname() == "ads.example.com");
+  CHECK(r.source_url() == "https://cdn.site.com");
+}
+
 TEST_CASE("third_party() without libpsl agrees with comparing registrable domains", "[request]") {
   const char* hosts[] = {"com",
                          "x.com",
@@ -241,8 +280,9 @@ TEST_CASE("third_party() without libpsl agrees with comparing registrable domain
   for (const char* a : hosts) {
     for (const char* b : hosts) {
       INFO(a << " from " << b);
-      const Request r(std::string("https://") + a + "/x", std::string("https://") + b + "/",
-                      "image");
+      const std::string url = std::string("https://") + a + "/x";
+      const std::string source = std::string("https://") + b + "/";
+      const Request r(url, source, "image");
       REQUIRE(r.hostname() == a);
       const bool expect = std::string_view(a) != std::string_view(b) &&
                           registrable_domain(a) != registrable_domain(b);
