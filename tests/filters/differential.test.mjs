@@ -93,3 +93,31 @@ test('optguard and uBlock Origin make the same block decisions', { timeout: 600_
   // The exception path agrees too (uBO answers 2 when an exception overrode a block).
   assert.equal(ourAllowed, uboAllowed, 'requests where an exception overrode a block');
 });
+
+// The benchmark's own half (tests/bench/engines.mjs reads it): it times every request of the
+// corpus exactly once, in its batches, and its block count is check's on the same lists.
+test('bench match times each request once and blocks what check blocks', { timeout: 600_000 }, (t) => {
+  if (!existsSync(corpusPath)) {
+    t.skip(`no corpus at ${corpusPath}`);
+    return;
+  }
+  const requests = readCorpus(corpusPath);
+  const blocked = runOptguard(requests).filter((v) => v.verdict === 'block').length;
+  const home = mkdtempSync(join(tmpdir(), 'optguard-bench-'));
+  try {
+    const out = spawnSync(bin, ['bench', 'match', '--corpus', corpusPath, '--json'], {
+      env: { ...process.env, OPTGUARD_HOME: home, OPTGUARD_SYSTEM_LISTS: LIST_DIR },
+      encoding: 'utf8',
+    });
+    assert.equal(out.status, 0, `optguard bench match failed: ${out.stderr}`);
+    const figures = JSON.parse(out.stdout);
+    assert.equal(figures.requests, requests.length);
+    assert.equal(figures.blocked, blocked);
+    for (const k of ['parse_ms', 'cache_load_ms', 'rss_mb', 'median_us', 'p99_us', 'mean_us']) {
+      assert.ok(Number.isFinite(figures[k]) && figures[k] > 0, `${k}: ${figures[k]}`);
+    }
+    assert.ok(figures.median_us <= figures.p99_us);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
