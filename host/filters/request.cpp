@@ -211,8 +211,8 @@ AuthBlock classify16(const char* p) {
 // The authority one byte at a time, from host_begin (after `scheme://`): short inputs, ports,
 // uppercase, other schemes and the odd bytes (those to the general parser).
 [[gnu::noinline]] std::string_view parse_authority_bytes(std::string_view input, ParsedUrl& out,
-                                                         bool authority_only, bool borrow,
-                                                         std::size_t colon, bool scheme_upper) {
+                                                         bool authority_only, std::size_t colon,
+                                                         bool scheme_upper) {
   const char* s = input.data();
   const std::size_t n = input.size();
   const std::size_t host_begin = colon + 3;
@@ -234,7 +234,7 @@ AuthBlock classify16(const char* p) {
   out.host_end = static_cast<std::uint32_t>(host_end);
   out.has_authority = true;
   const std::size_t len = authority_only ? host_end : n;
-  if (borrow && !scheme_upper && (seen & kAuthUpper) == 0) return {s, len};
+  if (!scheme_upper && (seen & kAuthUpper) == 0) return {s, len};
   out.url.assign(s, len);
   if (scheme_upper) lower_in_place(out.url, 0, colon);
   if (seen & kAuthUpper) lower_in_place(out.url, host_begin, host_end);
@@ -243,7 +243,7 @@ AuthBlock classify16(const char* p) {
 
 // Any scheme: finds the colon, then the byte loop above (or the general parser).
 [[gnu::noinline]] std::string_view parse_url_other_scheme(std::string_view input, ParsedUrl& out,
-                                                          bool authority_only, bool borrow) {
+                                                          bool authority_only) {
   const std::size_t n = input.size();
   const char* s = input.data();
   if (n < 4 || static_cast<unsigned char>(s[0]) <= 0x20 ||
@@ -263,18 +263,21 @@ AuthBlock classify16(const char* p) {
     detail::parse_url_general(input, out, authority_only);
     return out.url;
   }
-  return parse_authority_bytes(input, out, authority_only, borrow, colon, scheme_upper);
+  return parse_authority_bytes(input, out, authority_only, colon, scheme_upper);
 }
 
 // The common case in one pass: `scheme://host[:port]...` with an ASCII host, no userinfo, no
 // IPv6 literal and nothing to trim. Anything else takes the general parser, which gives the
 // same result for these inputs (fuzz_url checks that they agree).
-// Fastest, inline, for `http(s)://` and a lowercase host without a port (16 bytes at a time,
+// Fastest, here, for `http(s)://` and a lowercase host without a port (16 bytes at a time,
 // one branch a block); the rest goes out of line (so the fast path saves fewer registers).
-// `borrow`: when the normalised URL is the input itself (or, authority_only, a prefix of
-// it), that is returned and nothing is copied; otherwise it is written to out.url.
-template <bool borrow>
-std::string_view parse_url_fast(std::string_view input, ParsedUrl& out, bool authority_only) {
+// When the normalised URL is the input itself (or, authority_only, a prefix of it), that is
+// returned and nothing is copied; otherwise it is written to out.url and that is returned.
+
+// (Inlined into Request::assign_views, twice a request: a call each cost ~1.5 % of the
+// median in bench match.)
+[[gnu::always_inline]] inline std::string_view view_url(std::string_view input, ParsedUrl& out,
+                                                        bool authority_only) {
   const std::size_t n = input.size();
   const char* s = input.data();
   std::size_t colon = 0;
@@ -287,7 +290,7 @@ std::string_view parse_url_fast(std::string_view input, ParsedUrl& out, bool aut
              static_cast<unsigned char>(s[n - 1]) > 0x20) {
     colon = 4;
   } else {
-    return parse_url_other_scheme(input, out, authority_only, borrow);
+    return parse_url_other_scheme(input, out, authority_only);
   }
   const std::size_t host_begin = colon + 3;
 #if defined(__SSE2__)
@@ -306,34 +309,32 @@ std::string_view parse_url_fast(std::string_view input, ParsedUrl& out, bool aut
         const auto lim = static_cast<unsigned>(__builtin_ctz(b.stop));
         if ((b.rare & ((1U << lim) - 1)) != 0) break;  // lim <= 16
         const std::size_t host_end = i + lim;
-        // (The offsets first: nothing is live across the copy's calls, no register saved.)
         out.host_begin = static_cast<std::uint32_t>(host_begin);
         out.host_end = static_cast<std::uint32_t>(host_end);
         out.has_authority = true;
-        const std::size_t len = authority_only ? host_end : n;
-        if constexpr (borrow) return {s, len};
-        // std::string::assign's memcpy, not an inline copy: glibc's moves are 32 bytes wide
-        // (AVX) and branch little; an inline copy of 16-byte moves in a loop saved ~20
-        // instructions a request but cost ~6 ns (assign alone over the corpus, best of 30
-        // passes: 40.7 ns a request against 34.4).
-        out.url.assign(s, len);
-        return out.url;
+        return {s, authority_only ? host_end : n};
       }
       if (b.rare != 0) break;
       i += 16;
     }
   }
 #endif
-  return parse_authority_bytes(input, out, authority_only, borrow, colon, false);
+  return parse_authority_bytes(input, out, authority_only, colon, false);
 }
 }  // namespace
 
-void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only) {
-  parse_url_fast<false>(input, out, authority_only);
+std::string_view parse_url_view(std::string_view input, ParsedUrl& scratch, bool authority_only) {
+  return view_url(input, scratch, authority_only);
 }
 
-std::string_view parse_url_view(std::string_view input, ParsedUrl& scratch, bool authority_only) {
-  return parse_url_fast<true>(input, scratch, authority_only);
+void parse_url_into(std::string_view input, ParsedUrl& out, bool authority_only) {
+  const std::string_view url = parse_url_view(input, out, authority_only);
+  // The input itself, or a prefix of it: copied (or cut, when the input is out.url).
+  if (url.data() == out.url.data()) {
+    out.url.resize(url.size());
+  } else {
+    out.url.assign(url);
+  }
 }
 
 namespace {
@@ -480,11 +481,10 @@ std::string_view type_name(std::uint32_t bit) {
 }
 
 void Request::assign_views(std::string_view url, std::string_view source, std::uint32_t type_bit) {
-  url_text_ = parse_url_view(url, url_);
+  url_text_ = view_url(url, url_, false);
   // A top-level document is its own source.
   // Only the document's hostname matters: its path is never looked at.
-  source_text_ =
-      parse_url_view((source.empty() && type_bit == kMainFrame) ? url : source, source_, true);
+  source_text_ = view_url((source.empty() && type_bit == kMainFrame) ? url : source, source_, true);
   type_ = type_bit;
   computed_ = 0;
 }

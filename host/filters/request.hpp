@@ -91,10 +91,6 @@ class Request {
   void assign(U&& url, S&& source, T&& type) {
     assign_views(url, source, type_from_name(type));
   }
-  template <ViewableString U, ViewableString S>
-  void assign(U&& url, S&& source, std::uint32_t type_bit) {
-    assign_views(url, source, type_bit);
-  }
 
   std::string_view url() const { return url_text_; }
   std::string_view hostname() const {

@@ -45,16 +45,25 @@ export function runOptguard(requests) {
   }
 }
 
+// The corpus and optguard's verdicts on it, read and computed once for both tests.
+let corpusRun;
+function corpusVerdicts() {
+  if (!corpusRun) {
+    const requests = readCorpus(corpusPath);
+    corpusRun = { requests, ours: runOptguard(requests) };
+  }
+  return corpusRun;
+}
+
 test('optguard and uBlock Origin make the same block decisions', { timeout: 600_000 }, async (t) => {
   if (!existsSync(corpusPath)) {
     t.skip(`no corpus at ${corpusPath}`);
     return;
   }
   assert.ok(existsSync(bin), `no optguard binary at ${bin} (set OPTGUARD_BIN)`);
-  const requests = readCorpus(corpusPath);
+  const { requests, ours } = corpusVerdicts();
   const [snfe] = await createUbo(readLists());
   const ubo = requests.map((r) => uboMatch(snfe, r));
-  const ours = runOptguard(requests);
 
   const expected = new Map(expectations.differences.map((d) => [key(d), d]));
   const unexplained = [];
@@ -101,8 +110,8 @@ test('bench match times each request once and blocks what check blocks', { timeo
     t.skip(`no corpus at ${corpusPath}`);
     return;
   }
-  const requests = readCorpus(corpusPath);
-  const blocked = runOptguard(requests).filter((v) => v.verdict === 'block').length;
+  const { requests, ours } = corpusVerdicts();
+  const blocked = ours.filter((v) => v.verdict === 'block').length;
   const home = mkdtempSync(join(tmpdir(), 'optguard-bench-'));
   try {
     const out = spawnSync(bin, ['bench', 'match', '--corpus', corpusPath, '--json'], {
